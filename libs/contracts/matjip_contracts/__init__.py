@@ -1,0 +1,1 @@
+"""Event contracts shared by every Matjip service: topic names and versioned payload models."""

@@ -1,0 +1,1 @@
+"""Shared mechanisms every Matjip service uses the same way."""

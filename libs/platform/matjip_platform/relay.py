@@ -1,0 +1,160 @@
+"""The outbox relay: publishes committed outbox rows to Kafka in id order, then marks them published."""
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import SpanKind
+from sqlalchemy import delete, func, select, text, update
+
+from matjip_platform import metrics
+from matjip_platform.db import Database
+from matjip_platform.envelope import Envelope
+from matjip_platform.messaging_tables import outbox_events
+from matjip_platform.telemetry import context_from_headers, current_trace_headers, tracer
+
+log = structlog.get_logger(__name__)
+
+# One relay publishes at a time per service schema (a transaction-scoped advisory lock): several relay
+# instances can run for availability, and events of one key still leave in the order they were written.
+_LEADER_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtext('matjip-outbox:' || current_schema()))")
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        producer: AIOKafkaProducer,
+        *,
+        source: str,
+        batch_size: int = 200,
+        idle_seconds: float = 0.05,
+        retention: timedelta = timedelta(days=1),
+    ) -> None:
+        self.db = db
+        self.producer = producer
+        self.source = source
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.retention = retention
+        self._wake = asyncio.Event()
+        self._last_housekeeping = 0.0
+
+    def wake(self) -> None:
+        """Called after a commit that wrote events, so they leave without waiting for the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                published = await self.publish_batch()
+                await self._housekeeping()
+            except Exception:
+                log.exception("outbox_relay_failed")
+                published = 0
+                await asyncio.sleep(1.0)
+            if published < self.batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+
+    async def flush(self, within_seconds: float) -> int:
+        """Publish everything pending (used at shutdown); returns how many were published."""
+        deadline = time.monotonic() + within_seconds
+        total = 0
+        while time.monotonic() < deadline:
+            published = await self.publish_batch()
+            total += published
+            if published == 0:
+                break
+        return total
+
+    async def publish_batch(self) -> int:
+        async with self.db.transaction() as session:
+            if not await session.scalar(_LEADER_LOCK):
+                return 0
+            rows = (
+                await session.execute(
+                    select(outbox_events)
+                    .where(outbox_events.c.published_at.is_(None))
+                    .order_by(outbox_events.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            pending = [await self._send(row) for row in rows]
+            # All sends must be acknowledged (acks=all) before the rows count as published; if one
+            # fails, the transaction rolls back and the batch is sent again (consumers de-duplicate).
+            await asyncio.gather(*pending)
+            await session.execute(
+                update(outbox_events)
+                .where(outbox_events.c.id.in_([row.id for row in rows]))
+                .values(published_at=func.now())
+            )
+        for row in rows:
+            metrics.outbox_published.labels(row.topic).inc()
+            metrics.kafka_produced.labels(row.topic, row.event_type).inc()
+        return len(rows)
+
+    async def _send(self, row: Any) -> "asyncio.Future[Any]":
+        stored: dict[str, str] = dict(row.headers)
+        # The publish span is a child of the request that wrote the event, so the trace crosses the outbox.
+        with tracer().start_as_current_span(
+            f"{row.topic} publish",
+            context=context_from_headers(stored),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": row.topic,
+                "messaging.message.id": str(row.event_id),
+                "matjip.event_type": row.event_type,
+                **({"matjip.order_id": row.payload["order_id"]} if "order_id" in row.payload else {}),
+            },
+        ):
+            trace_headers = current_trace_headers()
+        envelope = Envelope(
+            event_id=row.event_id,
+            event_type=row.event_type,
+            event_version=row.event_version,
+            source=self.source,
+            occurred_at=datetime.fromisoformat(stored["occurred_at"]) if "occurred_at" in stored else row.created_at,
+            key=row.key,
+            payload=row.payload,
+            trace_headers=trace_headers,
+        )
+        future: asyncio.Future[Any] = await self.producer.send(
+            row.topic,
+            value=envelope.kafka_value(),
+            key=row.key.encode(),
+            headers=envelope.kafka_headers(),
+        )
+        return future
+
+    async def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._last_housekeeping < 5.0:
+            return
+        self._last_housekeeping = now
+        async with self.db.transaction() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(outbox_events.c.created_at)).where(
+                        outbox_events.c.published_at.is_(None)
+                    )
+                )
+            ).one()
+            metrics.outbox_pending.set(count)
+            metrics.outbox_oldest_age.set(
+                (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+            )
+            await session.execute(
+                delete(outbox_events).where(
+                    outbox_events.c.published_at < datetime.now(UTC) - self.retention
+                )
+            )

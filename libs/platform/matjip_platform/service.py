@@ -1,0 +1,243 @@
+"""A service's runtime: wires settings, database, Redis, Kafka, outbox relay, consumers and HTTP, and
+runs them with a graceful shutdown. A service supplies only its domain (ServiceDefinition)."""
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from matjip_platform.auth import KeySet, RemoteKeySet, TokenVerifier, revoked_access_key
+from matjip_platform.consumer import EventConsumer
+from matjip_platform.db import Database
+from matjip_platform.handlers import EventHandlers
+from matjip_platform.http import create_app
+from matjip_platform.logging import setup_logging
+from matjip_platform.migrations import upgrade_to_head
+from matjip_platform.outbox import Outbox
+from matjip_platform.ratelimit import RateLimiter
+from matjip_platform.relay import OutboxRelay
+from matjip_platform.settings import ServiceSettings
+from matjip_platform.telemetry import setup_tracing, shutdown_tracing
+
+log = structlog.get_logger(__name__)
+
+BackgroundTask = Callable[["Runtime", asyncio.Event], Awaitable[None]]
+Hook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    title: str
+    description: str
+    migrations_dir: Path
+    schema: str  # the service's own PostgreSQL schema (MATJIP_DB_SCHEMA overrides it)
+    routers: Sequence[APIRouter] = ()
+    handlers: EventHandlers = field(default_factory=EventHandlers)
+    background: Sequence[BackgroundTask] = ()
+    on_startup: Hook | None = None
+    on_shutdown: Hook | None = None
+    settings_class: type[ServiceSettings] = ServiceSettings
+    key_set: Callable[["Runtime"], KeySet] | None = None  # auth verifies with its own keys
+
+
+class Runtime:
+    """The live resources of one service process, shared by its routes, handlers and tasks."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.db = Database.from_settings(settings)
+        self.redis: Redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            client_id=f"matjip-{settings.service_name}",
+            enable_idempotence=True,  # implies acks=all: no event is lost or duplicated by retries
+            acks="all",
+            linger_ms=5,
+        )
+        self.outbox = Outbox(settings.service_name, settings.kafka_topic_prefix)
+        self.relay = OutboxRelay(self.db, self.producer, source=settings.service_name)
+        self.consumer: EventConsumer | None = None
+        if definition.handlers:
+            self.consumer = EventConsumer(
+                settings, self.db, definition.handlers, self.outbox, self.producer, on_commit=self.relay.wake
+            )
+        self.verifier = TokenVerifier(
+            RemoteKeySet(settings.jwks_url),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            is_revoked=self._is_revoked,
+        )
+        self.rate_limiter = RateLimiter(
+            self.redis,
+            service=settings.service_name,
+            per_ip=settings.rate_limit_per_ip,
+            per_user=settings.rate_limit_per_user,
+        )
+        self.extras: dict[str, Any] = {}  # service-specific collaborators set by on_startup
+        self.draining = False
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def _is_revoked(self, jti: str) -> bool:
+        try:
+            return bool(await self.redis.exists(revoked_access_key(jti)))
+        except RedisError:
+            log.warning("revocation_check_unavailable")  # short-lived tokens bound the exposure
+            return False
+
+    async def start(self) -> None:
+        if self.definition.key_set is not None:
+            self.verifier.keys = self.definition.key_set(self)
+        await self.db.ping()
+        await self.producer.start()
+        if self.definition.on_startup is not None:
+            await self.definition.on_startup(self)
+        self._spawn("outbox-relay", self.relay.run(self._stop))
+        if self.consumer is not None:
+            await self.consumer.start()
+            self._spawn("consumer", self.consumer.run(self._stop))
+        for task in self.definition.background:
+            self._spawn(getattr(task, "__name__", "background"), task(self, self._stop))
+        log.info("service_started", port=self.settings.http_port)
+
+    def _spawn(self, name: str, coro: Awaitable[None]) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A dead loop would silently stop the service's work: crash loudly so it is restarted.
+                log.exception("background_task_crashed", task=name)
+                self.draining = True
+
+        self._tasks.append(asyncio.create_task(guarded(), name=name))
+
+    async def stop(self) -> None:
+        """Stop consuming (the message in hand finishes), flush the outbox, then close connections."""
+        self.draining = True
+        self._stop.set()
+        timeout = self.settings.shutdown_timeout_seconds
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), timeout / 2)
+        for task in self._tasks:
+            task.cancel()
+        if self.consumer is not None:
+            await self.consumer.stop()
+        if self.definition.on_shutdown is not None:
+            await self.definition.on_shutdown(self)
+        try:
+            flushed = await self.relay.flush(timeout / 4)
+            log.info("outbox_flushed", events=flushed)
+        except Exception:
+            log.exception("outbox_flush_failed")
+        await self.producer.stop()
+        await self.redis.aclose()
+        await self.db.close()
+        shutdown_tracing()
+        log.info("service_stopped")
+
+    async def readiness(self) -> dict[str, bool]:
+        checks: dict[str, bool] = {"accepting": not self.draining}
+
+        async def probe(name: str, check: Callable[[], Awaitable[Any]]) -> None:
+            try:
+                await asyncio.wait_for(check(), 2.0)
+                checks[name] = True
+            except Exception:
+                checks[name] = False
+
+        await asyncio.gather(
+            probe("database", self.db.ping),
+            probe("redis", self.redis.ping),
+            probe("kafka", self.producer.client.fetch_all_metadata),
+        )
+        return checks
+
+
+def build_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    on_runtime: Callable[[Runtime], None] | None = None,
+) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(definition, settings)
+        app.state.runtime = runtime
+        if on_runtime is not None:
+            on_runtime(runtime)
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return create_app(
+        name=definition.name,
+        title=definition.title,
+        description=definition.description,
+        routers=definition.routers,
+        lifespan=lifespan,
+    )
+
+
+def load_settings(definition: ServiceDefinition) -> ServiceSettings:
+    settings = definition.settings_class()
+    if settings.service_name == "service":
+        settings.service_name = definition.name
+    if not settings.db_schema:
+        settings.db_schema = definition.schema
+    return settings
+
+
+def serve(definition: ServiceDefinition) -> None:
+    settings = load_settings(definition)
+    setup_logging(settings.service_name, settings.log_level)
+    setup_tracing(settings)
+    from matjip_platform import instrumentation
+
+    app = build_app(definition, settings, on_runtime=lambda rt: instrumentation.instrument_engine(rt.db.engine))
+    instrumentation.instrument(app)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds / 2),
+        proxy_headers=True,
+    )
+    server = uvicorn.Server(config)
+    asyncio.run(server.serve())
+
+
+def migrate(definition: ServiceDefinition) -> None:
+    settings = load_settings(definition)
+    setup_logging(settings.service_name, settings.log_level)
+    upgrade_to_head(settings, definition.migrations_dir)
+    log.info("migrations_applied", schema=settings.schema_name)
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> None:
+    """`python -m matjip_<name> serve|migrate`."""
+    parser = argparse.ArgumentParser(prog=f"matjip_{definition.name}", description=definition.title)
+    parser.add_argument("command", choices=["serve", "migrate"])
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate(definition)
+    else:
+        serve(definition)  # uvicorn turns SIGTERM/SIGINT into a graceful shutdown
+    sys.exit(0)

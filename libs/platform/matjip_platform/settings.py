@@ -1,0 +1,41 @@
+"""Service settings, read from MATJIP_* environment variables (docs/conventions.md)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MATJIP_", extra="ignore")
+
+    service_name: str = "service"
+    database_url: str = "postgresql+asyncpg://matjip@127.0.0.1:55432/matjip"
+    db_schema: str = ""
+    db_pool_size: int = Field(default=10, ge=1)
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    kafka_topic_prefix: str = ""
+    redis_url: str = "redis://127.0.0.1:56379/0"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    jwks_url: str = "http://127.0.0.1:8101/api/auth/.well-known/jwks.json"
+    jwt_issuer: str = "matjip-auth"
+    jwt_audience: str = "matjip"
+    otlp_endpoint: str = ""
+    zipkin_endpoint: str = ""
+    log_level: str = "INFO"
+    shutdown_timeout_seconds: float = 20.0
+    # Per-client request budgets for the Redis-backed rate limiter (requests per minute).
+    rate_limit_per_ip: int = Field(default=600, ge=1)
+    rate_limit_per_user: int = Field(default=300, ge=1)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_base_seconds: float = Field(default=0.2, gt=0)
+    auth_key_dir: Path = Path(".data/keys")
+
+    @property
+    def schema_name(self) -> str:
+        return self.db_schema or self.service_name
+
+    def topic(self, name: str) -> str:
+        """The real topic name for a contract topic; the prefix isolates test runs on one broker."""
+        return self.kafka_topic_prefix + name

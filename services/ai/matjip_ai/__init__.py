@@ -1,0 +1,1 @@
+"""Matjip ai: Review-based menu Q&A and dish recommendations."""

@@ -1,0 +1,5 @@
+"""The auth service's tables (in its own schema, `auth`)."""
+
+from sqlalchemy import MetaData
+
+metadata = MetaData()

@@ -1,0 +1,1 @@
+"""Matjip notification: Real-time push to customers and owners over SSE."""

@@ -1,0 +1,1 @@
+"""Matjip order: Cart, checkout, the order aggregate and the order saga."""

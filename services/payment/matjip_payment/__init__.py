@@ -1,0 +1,1 @@
+"""Matjip payment: Payment intents, gateway adapter, refunds and reconciliation."""

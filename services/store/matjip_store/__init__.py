@@ -1,0 +1,1 @@
+"""Matjip store: Stores, opening hours, menus, stock, reviews and the owner's order inbox."""

@@ -1,0 +1,1 @@
+"""Matjip user: Customer and owner profiles and delivery addresses."""

@@ -1,0 +1,5 @@
+from matjip_platform.service import main
+
+from matjip_user.app import definition
+
+main(definition)
