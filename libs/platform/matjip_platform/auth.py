@@ -11,8 +11,8 @@ import httpx
 import jwt
 import structlog
 from jwt import PyJWK
-from matjip_contracts.events.common import Role
 
+from matjip_contracts.events.common import Role
 from matjip_platform.errors import Unauthorized
 
 log = structlog.get_logger(__name__)

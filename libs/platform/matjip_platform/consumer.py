@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from matjip_contracts.topics import dead_letter_topic
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from matjip_contracts.topics import dead_letter_topic
 from matjip_platform import inbox, metrics
 from matjip_platform.db import Database
 from matjip_platform.envelope import Envelope, InvalidMessage

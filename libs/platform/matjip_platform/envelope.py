@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from matjip_contracts.events.base import Event
 from matjip_contracts.registry import event_model
-from pydantic import ValidationError
 
 TRACE_HEADERS = ("traceparent", "tracestate")
 REQUIRED_HEADERS = ("event_id", "event_type", "event_version", "source", "occurred_at")

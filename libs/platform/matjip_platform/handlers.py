@@ -4,9 +4,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from matjip_contracts.events.base import Event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matjip_contracts.events.base import Event
 from matjip_platform.envelope import Envelope
 from matjip_platform.outbox import Outbox
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from matjip_contracts.events.common import Role
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from matjip_contracts.events.common import Role
 from matjip_platform import metrics
 from matjip_platform.auth import Principal
 from matjip_platform.errors import Forbidden, Unauthorized, install_error_handlers, problem_response

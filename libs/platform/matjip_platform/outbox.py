@@ -1,9 +1,9 @@
 """Transactional outbox: events are rows written in the same transaction as the state they describe."""
 
-from matjip_contracts.events.base import Event
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matjip_contracts.events.base import Event
 from matjip_platform.envelope import Envelope
 from matjip_platform.messaging_tables import outbox_events
 from matjip_platform.telemetry import current_trace_headers

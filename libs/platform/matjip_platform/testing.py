@@ -16,8 +16,8 @@ from aiokafka import AIOKafkaConsumer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from jwt.algorithms import RSAAlgorithm
-from matjip_contracts.events.common import Role
 
+from matjip_contracts.events.common import Role
 from matjip_platform.auth import StaticKeySet
 from matjip_platform.envelope import Envelope
 from matjip_platform.migrations import upgrade_to_head
@@ -53,7 +53,7 @@ class TestKeys:
         now = datetime.now(UTC)
         payload = {
             "sub": str(user_id),
-            "role": str(Role(role)),
+            "role": str(role),
             "iss": self.issuer,
             "aud": self.audience,
             "iat": now,

@@ -1,0 +1,290 @@
+"""Outbox, relay, inbox and consumer against the real PostgreSQL and Kafka of the local stack."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, insert, select, text
+
+from matjip_contracts import topics
+from matjip_contracts.events import PaymentAuthorized
+from matjip_platform.consumer import EventConsumer
+from matjip_platform.db import Database
+from matjip_platform.envelope import Envelope
+from matjip_platform.handlers import EventHandlers, HandlerContext
+from matjip_platform.messaging_tables import MESSAGING_METADATA, outbox_events, processed_events
+from matjip_platform.outbox import Outbox
+from matjip_platform.relay import OutboxRelay
+from matjip_platform.settings import ServiceSettings
+from matjip_platform.telemetry import setup_tracing, tracer
+
+pytestmark = pytest.mark.integration
+
+effects_metadata = MetaData()
+effects = Table(
+    "effects",
+    effects_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Uuid, nullable=False),
+    Column("amount", Integer, nullable=False),
+)
+
+
+@dataclass
+class Harness:
+    settings: ServiceSettings
+    db: Database
+    producer: AIOKafkaProducer
+    outbox: Outbox
+
+    @property
+    def payment_events(self) -> str:
+        return self.settings.topic(topics.PAYMENT_EVENTS)
+
+    async def count(self, table: Table) -> int:
+        async with self.db.transaction() as session:
+            return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+    async def produce_raw(self, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        await self.producer.send_and_wait(self.payment_events, value=value, key=key, headers=headers)
+
+    async def produce(self, envelope: Envelope) -> None:
+        await self.produce_raw(envelope.key.encode(), envelope.kafka_value(), envelope.kafka_headers())
+
+
+@pytest.fixture
+async def harness(infra: object, test_database_url: str, kafka_topic_prefix: str) -> AsyncIterator[Harness]:
+    name = f"platformtest{uuid.uuid4().hex[:8]}"
+    settings = ServiceSettings(
+        service_name=name,
+        db_schema=name,
+        database_url=test_database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,  # type: ignore[attr-defined]
+        # Each test gets topics of its own under the session's prefix, so reads see only its messages.
+        kafka_topic_prefix=f"{kafka_topic_prefix}{name}.",
+        consumer_max_attempts=3,
+        consumer_retry_base_seconds=0.01,
+    )
+    infra.create_topics(settings.kafka_topic_prefix)  # type: ignore[attr-defined]
+    db = Database.from_settings(settings)
+    async with db.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{name}"'))
+        await conn.run_sync(MESSAGING_METADATA.create_all)
+        await conn.run_sync(effects_metadata.create_all)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        yield Harness(settings, db, producer, Outbox(name, settings.kafka_topic_prefix))
+    finally:
+        await producer.stop()
+        await db.close()
+
+
+async def read(h: Harness, topic: str, expected: int) -> list[tuple[Envelope, dict[str, str]]]:
+    from matjip_platform.testing import read_topic
+
+    return await read_topic(h.settings.kafka_bootstrap, topic, expected=expected, timeout=20)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await condition():
+            await asyncio.sleep(0.05)
+
+
+def authorized(order_id: uuid.UUID, amount: int) -> PaymentAuthorized:
+    return PaymentAuthorized(order_id=order_id, payment_id=uuid.uuid4(), amount=amount)
+
+
+async def test_the_relay_publishes_every_event_once_in_the_order_written_per_key(harness: Harness) -> None:
+    orders = [uuid.uuid4() for _ in range(3)]
+    for amount in range(30):
+        async with harness.db.transaction() as session:
+            await harness.outbox.add(session, authorized(orders[amount % 3], amount))
+    relay = OutboxRelay(harness.db, harness.producer, source="test")
+
+    assert await relay.flush(30) == 30
+
+    received = await read(harness, harness.payment_events, expected=30)
+    assert len(received) == 30
+    for order in orders:
+        amounts = [env.payload["amount"] for env, _ in received if env.key == str(order)]
+        assert amounts == sorted(amounts) and len(amounts) == 10
+    async with harness.db.transaction() as session:
+        unpublished = await session.scalar(
+            select(func.count()).select_from(outbox_events).where(outbox_events.c.published_at.is_(None))
+        )
+    assert unpublished == 0
+
+
+async def test_an_event_is_not_published_when_its_transaction_rolls_back(harness: Harness) -> None:
+    with pytest.raises(RuntimeError):
+        async with harness.db.transaction() as session:
+            await harness.outbox.add(session, authorized(uuid.uuid4(), 1))
+            raise RuntimeError("the state change failed")
+    assert await harness.count(outbox_events) == 0
+
+
+async def test_two_relays_running_together_publish_each_event_once_and_in_order(harness: Harness) -> None:
+    order = uuid.uuid4()
+    stop = asyncio.Event()
+    second_producer = AIOKafkaProducer(bootstrap_servers=harness.settings.kafka_bootstrap, enable_idempotence=True)
+    await second_producer.start()
+    relays = [
+        OutboxRelay(harness.db, harness.producer, source="test", batch_size=7),
+        OutboxRelay(harness.db, second_producer, source="test", batch_size=7),
+    ]
+    running = [asyncio.create_task(relay.run(stop)) for relay in relays]
+    try:
+        for amount in range(60):
+            async with harness.db.transaction() as session:
+                await harness.outbox.add(session, authorized(order, amount))
+        received = await read(harness, harness.payment_events, expected=60)
+    finally:
+        stop.set()
+        await asyncio.gather(*running)
+        await second_producer.stop()
+    amounts = [env.payload["amount"] for env, _ in received]
+    assert amounts == list(range(60))
+
+
+async def test_the_trace_of_the_writing_request_continues_on_kafka(harness: Harness) -> None:
+    setup_tracing(harness.settings)
+    with tracer().start_as_current_span("POST /api/order/orders") as span:
+        async with harness.db.transaction() as session:
+            await harness.outbox.add(session, authorized(uuid.uuid4(), 5))
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    assert not trace.get_current_span().get_span_context().is_valid
+    await OutboxRelay(harness.db, harness.producer, source="test").flush(10)
+    [(_, headers)] = await read(harness, harness.payment_events, expected=1)
+    assert headers["traceparent"].split("-")[1] == trace_id
+
+
+Handler = Callable[[HandlerContext, PaymentAuthorized], Awaitable[None]]
+
+
+def consumer_with(harness: Harness, handler: Handler) -> EventConsumer:
+    handlers = EventHandlers()
+    handlers.on(PaymentAuthorized)(handler)
+    return EventConsumer(harness.settings, harness.db, handlers, harness.outbox, harness.producer)
+
+
+async def record_effect(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+    await ctx.session.execute(insert(effects).values(order_id=event.order_id, amount=event.amount))
+
+
+async def run_consumer(consumer: EventConsumer, done: Callable[[], Awaitable[bool]]) -> None:
+    stop = asyncio.Event()
+    await consumer.start()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await until(done)
+    finally:
+        stop.set()
+        await task
+        await consumer.stop()
+
+
+async def test_a_redelivered_event_takes_effect_once(harness: Harness) -> None:
+    envelope = Envelope.wrap(authorized(uuid.uuid4(), 700), source="test")
+    await harness.produce(envelope)
+    await harness.produce(envelope)  # the same event id again, as after a producer retry or a replay
+    marker = Envelope.wrap(authorized(uuid.uuid4(), 1), source="test")
+    await harness.produce(marker)
+
+    async def all_seen() -> bool:
+        return await harness.count(processed_events) == 2 and await harness.count(effects) >= 2
+
+    await run_consumer(consumer_with(harness, record_effect), all_seen)
+
+    async with harness.db.transaction() as session:
+        amounts = sorted((await session.scalars(select(effects.c.amount))).all())
+    assert amounts == [1, 700]
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(harness: Harness) -> None:
+    order = uuid.uuid4()
+    good = Envelope.wrap(authorized(order, 42), source="test")
+    await harness.produce_raw(str(order).encode(), b"{not json", good.kafka_headers())
+    await harness.produce_raw(str(order).encode(), good.kafka_value(), [("event_type", b"payment.authorized")])
+    await harness.produce(good)
+
+    async def good_one_processed() -> bool:
+        return await harness.count(effects) == 1
+
+    await run_consumer(consumer_with(harness, record_effect), good_one_processed)
+
+    dead = await read(harness, harness.payment_events + ".dlq", expected=2)
+    assert [headers["dlq_reason"] for _, headers in dead] == ["invalid", "invalid"]
+    assert "not JSON" in dead[0][1]["dlq_error"]
+    assert "missing headers" in dead[1][1]["dlq_error"]
+    assert dead[0][1]["dlq_source_topic"] == harness.payment_events
+    assert dead[0][0].payload == {"raw": "{not json"}  # the original bytes are kept for replay
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered_without_partial_effects(harness: Harness) -> None:
+    attempts = 0
+
+    async def always_fails(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+        nonlocal attempts
+        attempts += 1
+        await record_effect(ctx, event)  # written, then rolled back with the failure
+        raise RuntimeError("downstream is broken")
+
+    envelope = Envelope.wrap(authorized(uuid.uuid4(), 9), source="test")
+    await harness.produce(envelope)
+    consumer = consumer_with(harness, always_fails)
+
+    async def attempted_all() -> bool:
+        return attempts == harness.settings.consumer_max_attempts
+
+    await run_consumer(consumer, attempted_all)
+    [(dead, headers)] = await read(harness, harness.payment_events + ".dlq", expected=1)
+    assert headers["dlq_reason"] == "failed"
+    assert "downstream is broken" in headers["dlq_error"]
+    assert dead.event_id == envelope.event_id
+    assert await harness.count(effects) == 0
+    assert await harness.count(processed_events) == 0  # a replay from the DLQ will be processed
+
+
+async def test_a_transient_failure_is_retried_and_succeeds_once(harness: Harness) -> None:
+    attempts = 0
+
+    async def flaky(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts < 3:
+            raise ConnectionError("blip")
+        await record_effect(ctx, event)
+
+    await harness.produce(Envelope.wrap(authorized(uuid.uuid4(), 3), source="test"))
+
+    async def done() -> bool:
+        return await harness.count(effects) == 1
+
+    await run_consumer(consumer_with(harness, flaky), done)
+    assert attempts == 3
+
+
+async def test_a_handler_emits_events_in_its_own_transaction(harness: Harness) -> None:
+    follow_up = authorized(uuid.uuid4(), 77)
+
+    async def emits(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+        if event.amount == 1:
+            await ctx.emit(follow_up)
+
+    await harness.produce(Envelope.wrap(authorized(uuid.uuid4(), 1), source="test"))
+
+    async def emitted() -> bool:
+        return await harness.count(outbox_events) == 1
+
+    await run_consumer(consumer_with(harness, emits), emitted)
+    async with harness.db.transaction() as session:
+        row = (await session.execute(select(outbox_events))).one()
+    assert row.payload["amount"] == 77
+    assert row.topic == harness.payment_events
+
