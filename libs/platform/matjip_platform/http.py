@@ -14,6 +14,7 @@ from matjip_contracts.events.common import Role
 from matjip_platform import metrics
 from matjip_platform.auth import Principal
 from matjip_platform.errors import Forbidden, Unauthorized, install_error_handlers, problem_response
+from matjip_platform.telemetry import current_trace_headers
 
 if TYPE_CHECKING:
     from matjip_platform.service import Runtime
@@ -132,7 +133,12 @@ def rate_limit_middleware(
                 instance=request.url.path,
                 headers={"Retry-After": str(verdict.retry_after_seconds)},
             )
-        return await call_next(request)
+        response = await call_next(request)
+        # The trace id goes back to the client, so a support ticket can point at the exact trace.
+        traceparent = current_trace_headers().get("traceparent")
+        if traceparent:
+            response.headers["traceparent"] = traceparent
+        return response
 
     return limit
 

@@ -288,3 +288,39 @@ async def test_a_handler_emits_events_in_its_own_transaction(harness: Harness) -
     assert row.payload["amount"] == 77
     assert row.topic == harness.payment_events
 
+
+
+async def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(harness: Harness) -> None:
+    from matjip_platform.dead_letters import list_dead_letters, replay
+
+    fixed = False
+
+    async def fails_until_fixed(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+        if not fixed:
+            raise RuntimeError("bug in the handler")
+        await record_effect(ctx, event)
+
+    envelope = Envelope.wrap(authorized(uuid.uuid4(), 5), source="test")
+    await harness.produce(envelope)
+    consumer = consumer_with(harness, fails_until_fixed)
+    dlq = harness.payment_events + ".dlq"
+
+    async def dead_lettered() -> bool:
+        return len(await list_dead_letters(harness.settings.kafka_bootstrap, dlq)) == 1
+
+    await run_consumer(consumer, dead_lettered)
+    [letter] = await list_dead_letters(harness.settings.kafka_bootstrap, dlq)
+    assert letter.describe()["reason"] == "failed"
+    assert letter.describe()["event_id"] == str(envelope.event_id)
+
+    fixed = True
+    assert await replay(harness.settings.kafka_bootstrap, dlq) == 1
+    assert await replay(harness.settings.kafka_bootstrap, dlq) == 0  # already replayed
+
+    async def applied() -> bool:
+        return await harness.count(effects) == 1
+
+    await run_consumer(consumer_with(harness, fails_until_fixed), applied)
+    received = await read(harness, harness.payment_events, expected=2)
+    assert [env.event_id for env, _ in received] == [envelope.event_id, envelope.event_id]
+    assert not any(name.startswith("dlq_") for name in received[1][1])
