@@ -64,11 +64,16 @@ class EventConsumer:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=100)
             for tp, records in batches.items():
+                handled = None
                 for record in records:
                     await self.handle(record)
-                    await self._commit(consumer, tp, record.offset + 1)
+                    handled = record.offset
                     if stop.is_set():
                         break
+                # One commit per partition batch: after a crash at most a batch is read again, and the
+                # inbox makes the repeats no-ops.
+                if handled is not None:
+                    await self._commit(consumer, tp, handled + 1)
                 if stop.is_set():
                     break
             await self._record_lag(consumer)
