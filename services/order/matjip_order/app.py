@@ -1,7 +1,11 @@
-"""Wiring of the order service."""
+"""Wiring of the order service: its API, what it consumes, and its store-acceptance timeout task."""
 
 from pathlib import Path
 
+from matjip_order.api.routes import router
+from matjip_order.application.timeouts import store_acceptance_timeouts
+from matjip_order.events.handlers import handlers
+from matjip_order.settings import OrderSettings
 from matjip_platform.service import ServiceDefinition
 
 definition = ServiceDefinition(
@@ -10,4 +14,8 @@ definition = ServiceDefinition(
     description="Cart, checkout, the order aggregate and the order saga.",
     migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
     schema="ordering",
+    routers=[router],
+    handlers=handlers,
+    background=[store_acceptance_timeouts],
+    settings_class=OrderSettings,
 )

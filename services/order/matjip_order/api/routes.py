@@ -1,0 +1,133 @@
+"""order's HTTP API under /api/order: the menu it sells, the cart, checkout and orders."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from matjip_contracts.events import OrderStatus, Role
+from matjip_order.api.schemas import (
+    CartItemRequest,
+    CartOut,
+    CheckoutRequest,
+    MenuOut,
+    OrderOut,
+    OrderPageOut,
+)
+from matjip_order.application import cart, checkout, orders
+from matjip_order.domain.idempotency import KEY_PATTERN
+from matjip_order.domain.menu import RequestedLine
+from matjip_platform.auth import Principal
+from matjip_platform.http import CurrentPrincipal, require_role, runtime_of
+
+router = APIRouter(prefix="/api/order")
+
+Customer = Annotated[Principal, Depends(require_role(Role.CUSTOMER))]
+OwnerOrAdmin = Annotated[Principal, Depends(require_role(Role.OWNER, Role.ADMIN))]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="8-128 characters of A-Z a-z 0-9 _ -; the same key replays the same checkout",
+    ),
+]
+Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/stores/{store_id}/menu", tags=["menu"])
+async def store_menu(request: Request, store_id: UUID) -> MenuOut:
+    """What order believes the store sells now: prices, sold-out items, and whether it takes orders."""
+    store, items = await orders.store_menu(runtime_of(request), store_id)
+    return MenuOut.of(store, items, datetime.now(UTC))
+
+
+# --- cart ---------------------------------------------------------------------------------------------
+
+
+@router.get("/cart", tags=["cart"])
+async def get_cart(request: Request, customer: Customer) -> CartOut:
+    return CartOut.of(await cart.view_cart(runtime_of(request), customer.user_id))
+
+
+@router.put("/cart/items/{menu_item_id}", tags=["cart"])
+async def put_cart_item(
+    request: Request,
+    customer: Customer,
+    menu_item_id: UUID,
+    body: CartItemRequest,
+    replace: Annotated[bool, Query(description="start a new cart if it holds another store's items")] = False,
+) -> CartOut:
+    line = RequestedLine(menu_item_id, body.quantity, tuple(body.option_ids))
+    return CartOut.of(await cart.put_cart_item(runtime_of(request), customer.user_id, line, replace=replace))
+
+
+@router.delete("/cart/items/{menu_item_id}", tags=["cart"])
+async def remove_cart_item(request: Request, customer: Customer, menu_item_id: UUID) -> CartOut:
+    return CartOut.of(await cart.remove_cart_item(runtime_of(request), customer.user_id, menu_item_id))
+
+
+@router.delete("/cart", status_code=status.HTTP_204_NO_CONTENT, tags=["cart"])
+async def clear_cart(request: Request, customer: Customer) -> None:
+    await cart.clear_cart(runtime_of(request), customer.user_id)
+
+
+# --- orders -------------------------------------------------------------------------------------------
+
+
+@router.post("/orders", status_code=status.HTTP_201_CREATED, tags=["orders"])
+async def place_order(
+    request: Request,
+    response: Response,
+    customer: Customer,
+    idempotency_key: IdempotencyKey,
+    body: CheckoutRequest | None = None,
+) -> OrderOut:
+    """Check out the cart (no body) or the given lines. 201 with the new order; 200 with the same order
+    when the request is replayed with its Idempotency-Key."""
+    explicit = None
+    if body is not None:
+        lines = tuple(line.requested() for line in body.lines)
+        explicit = checkout.ExplicitOrder(body.store_id, lines, body.model_dump(mode="json"))
+    placed = await checkout.place_order(runtime_of(request), customer.user_id, idempotency_key, explicit)
+    if not placed.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/order/orders/{placed.order.order_id}"
+    return OrderOut.of(placed.order)
+
+
+@router.get("/orders", tags=["orders"])
+async def my_orders(
+    request: Request, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = 20
+) -> OrderPageOut:
+    """The caller's own orders, newest first."""
+    page = await orders.customer_history(runtime_of(request), principal.user_id, cursor, limit)
+    return OrderPageOut.of(page)
+
+
+@router.get("/orders/{order_id}", tags=["orders"])
+async def get_order(request: Request, principal: CurrentPrincipal, order_id: UUID) -> OrderOut:
+    """For the order's customer, its store's owner, or an admin (404 for anyone else)."""
+    return OrderOut.of(await orders.get_order(runtime_of(request), principal, order_id))
+
+
+@router.post("/orders/{order_id}/cancel", tags=["orders"])
+async def cancel_order(request: Request, principal: CurrentPrincipal, order_id: UUID) -> OrderOut:
+    """The customer cancels before the store accepts; 409 order_not_cancellable from ACCEPTED on."""
+    return OrderOut.of(await orders.cancel_order(runtime_of(request), principal.user_id, order_id))
+
+
+@router.get("/stores/{store_id}/orders", tags=["orders"])
+async def store_orders(
+    request: Request,
+    principal: OwnerOrAdmin,
+    store_id: UUID,
+    status_: Annotated[list[OrderStatus], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> OrderPageOut:
+    """The store's orders, newest first, optionally only in the given statuses (repeat ?status=)."""
+    page = await orders.store_inbox(runtime_of(request), principal, store_id, status_, cursor, limit)
+    return OrderPageOut.of(page)
