@@ -1,0 +1,93 @@
+"""The edge proxy, run as its own process in front of a real upstream process."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from matjip_devstack.processes import Handle, port_open, spawn, wait_until
+from matjip_devstack.stack import free_ports
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def edge_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    logs = tmp_path_factory.mktemp("edge")
+    ports = free_ports(["upstream", "edge", "closed"])
+    upstreams = {"echo": f"http://127.0.0.1:{ports['upstream']}",
+                 "down": f"http://127.0.0.1:{ports['closed']}"}
+    handles: list[Handle] = []
+    try:
+        handles.append(spawn("upstream", [sys.executable, str(HERE / "upstream_app.py"), str(ports["upstream"])],
+                             log_path=logs / "upstream.log"))
+        handles.append(spawn(
+            "edge", [sys.executable, "-m", "matjip_devstack.edge", "--port", str(ports["edge"])],
+            log_path=logs / "edge.log", env={**_env(), "MATJIP_EDGE_UPSTREAMS": json.dumps(upstreams)},
+        ))
+        wait_until(lambda: port_open(ports["upstream"]) and port_open(ports["edge"]), 30, "edge and upstream")
+        yield f"http://127.0.0.1:{ports['edge']}"
+    finally:
+        for handle in handles:
+            handle.stop(5)
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def test_forwards_path_query_headers_and_body(edge_url: str) -> None:
+    r = httpx.post(f"{edge_url}/api/echo/items/42?x=1&y=%20z", content=b'{"a": 1}',
+                   headers={"Authorization": "Bearer abc", "X-Forwarded-For": "10.0.0.9",
+                            "Content-Type": "application/json"})
+    assert r.status_code == 200
+    assert r.headers["x-upstream"] == "echo"
+    seen = r.json()
+    assert seen["method"] == "POST"
+    assert seen["path"] == "/api/echo/items/42"  # unchanged: services serve under /api/<service>
+    assert seen["query"] == "x=1&y=%20z"
+    assert seen["body"] == '{"a": 1}'
+    assert seen["headers"]["authorization"] == "Bearer abc"
+    assert seen["headers"]["x-forwarded-for"] == "10.0.0.9, 127.0.0.1"
+
+
+def test_server_sent_events_stream_through(edge_url: str) -> None:
+    # The upstream sends an event per second: the first must arrive long before the stream ends.
+    start = time.monotonic()
+    with httpx.stream("GET", f"{edge_url}/api/echo/sse", timeout=10) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        lines = r.iter_lines()
+        first = next(line for line in lines if line.startswith("data:"))
+        first_at = time.monotonic() - start
+        rest = [line for line in lines if line.startswith("data:")]
+    assert first == "data: 0"
+    assert rest == ["data: 1", "data: 2"]
+    assert first_at < 1.0, f"first event took {first_at:.2f}s: the edge buffered the stream"
+
+
+def test_unknown_service_is_404_problem(edge_url: str) -> None:
+    r = httpx.get(f"{edge_url}/api/nosuch/things")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["status"] == 404 and problem["code"] == "unknown_service"
+    assert problem["instance"] == "/api/nosuch/things"
+
+
+def test_upstream_down_is_502_problem(edge_url: str) -> None:
+    r = httpx.get(f"{edge_url}/api/down/anything")
+    assert r.status_code == 502
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "upstream_unavailable"
+
+
+def test_edge_has_its_own_health(edge_url: str) -> None:
+    assert httpx.get(f"{edge_url}/health/live").status_code == 200

@@ -1,0 +1,473 @@
+"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from types import FrameType
+from typing import Protocol
+
+import httpx
+
+from matjip_devstack import config
+from matjip_devstack.infra import ensure_infra, stop_infra
+from matjip_devstack.kafka import Kafka
+from matjip_devstack.paths import ADMIN_ENV, LOGS, ROOT, RUN, ensure_dirs
+from matjip_devstack.postgres import Postgres
+from matjip_devstack.processes import (
+    StackError,
+    log_tail,
+    read_pidfile,
+    spawn,
+    stop_pidfile,
+    wait_until,
+)
+from matjip_devstack.prometheus import Prometheus
+from matjip_devstack.redis_server import Redis
+from matjip_devstack.secrets import admin_env, auth_env
+from matjip_devstack.services import SERVICES
+from matjip_devstack.stack import ServiceStack
+from matjip_devstack.topics import end_offsets, run_sync
+from matjip_devstack.zipkin import Zipkin
+
+EDGE_PIDFILE = RUN / "edge.pid"
+
+
+class _Component(Protocol):
+    name: str
+
+    def stop(self) -> bool: ...
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _edge_healthy() -> bool:
+    try:
+        return httpx.get(f"http://{config.HOST}:{config.EDGE_PORT}/health/live", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def start_edge() -> bool:
+    """Start the edge proxy in its own process; True if this call started it."""
+    if read_pidfile(EDGE_PIDFILE) is not None:
+        wait_until(_edge_healthy, 30, "the edge")
+        return False
+    if _edge_healthy():
+        return False
+    log = LOGS / "edge.log"
+    handle = spawn("edge", [sys.executable, "-m", "matjip_devstack.edge"], log_path=log, pid_dir=RUN,
+                   env=os.environ | {"PYTHONUNBUFFERED": "1"}, cwd=ROOT)
+
+    def ready() -> bool:
+        if not handle.alive():
+            raise StackError(f"the edge exited at start:\n{log_tail(log)}")
+        return _edge_healthy()
+
+    wait_until(ready, 30, "the edge")
+    return True
+
+
+def service_stack(*, starting: bool = False, observability: bool = False) -> ServiceStack:
+    """The dev stack's services: conventions' ports, logs in .data/logs, pid files in .data/run."""
+    # The platform exports traces to Zipkin when MATJIP_ZIPKIN_ENDPOINT is set (OTLP needs a collector).
+    env = {"MATJIP_ZIPKIN_ENDPOINT": f"{Zipkin().url()}/api/v2/spans"} if observability else {}
+    # Only a start needs (and so creates) the dev secrets.
+    service_env = {"auth": auth_env()} if starting else {}
+    return ServiceStack(env, LOGS, pid_dir=RUN, service_env=service_env)
+
+
+# --- up / down --------------------------------------------------------------------------------------
+
+
+def _print_table(stack: ServiceStack | None, services: Sequence[str], observability: bool) -> None:
+    rows: list[tuple[str, str]] = []
+    if stack is not None:
+        edge = f"http://{config.HOST}:{config.EDGE_PORT}"
+        rows.append(("edge", f"{edge}/api/<service>/..."))
+        for svc in SERVICES:
+            if svc.name in services:
+                url = stack.url(svc.name)
+                rows.append((svc.name, f"{edge}/api/{svc.name}/  (direct {url}, docs {edge}/api/{svc.name}/docs)"))
+            else:
+                rows.append((svc.name, f"not started (module {svc.module} is not installed)"))
+    if observability:
+        rows.append(("prometheus", f"http://{config.HOST}:{config.PROMETHEUS_PORT}"))
+        rows.append(("zipkin", f"http://{config.HOST}:{config.ZIPKIN_PORT}"))
+    rows += [
+        ("postgres", f"{config.DATABASE_URL}   (./matjip psql)"),
+        ("redis", config.REDIS_URL),
+        ("kafka", f"{config.KAFKA_BOOTSTRAP}   (./matjip topics, ./matjip tail <topic>)"),
+    ]
+    if stack is not None:
+        rows.append(("admin login", f"{_rel(ADMIN_ENV)} ({admin_env()['MATJIP_ADMIN_EMAIL']})"))
+    rows.append(("logs", f"{_rel(LOGS)}/<name>.log   (./matjip logs <name> -f)"))
+    width = max(len(name) for name, _ in rows)
+    print("\nMatjip local stack is ready:")
+    for name, value in rows:
+        print(f"  {name.ljust(width)}  {value}")
+    print(flush=True)
+
+
+class _Stopping(Exception):
+    pass
+
+
+def _raise_stopping(signum: int, _frame: FrameType | None) -> None:
+    raise _Stopping(signal.Signals(signum).name)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    ensure_dirs()
+    t0 = time.monotonic()
+    observability = not args.no_observability
+    # What this invocation starts, in start order; stopped in reverse on Ctrl-C, SIGTERM or failure.
+    started: list[tuple[str, Callable[[], object]]] = []
+    ready = False
+    prev_int = signal.signal(signal.SIGINT, _raise_stopping)
+    prev_term = signal.signal(signal.SIGTERM, _raise_stopping)
+    try:
+        # Infrastructure not running now is ours to stop, even if start-up is interrupted halfway.
+        for component in (Postgres(), Redis(), Kafka()):
+            if not component.running():
+                started.append((component.name, component.stop))
+        prometheus, zipkin = Prometheus(), Zipkin()
+        if observability:
+            # Both take seconds to start: launch them first, wait for them last.
+            for obs in (prometheus, zipkin):
+                if obs.launch():
+                    started.append((obs.name, obs.stop))
+        ensure_infra()
+        stack: ServiceStack | None = None
+        services: list[str] = []
+        if not args.infra_only:
+            stack = service_stack(starting=True, observability=observability)
+            services = [s.name for s in SERVICES if s.installed()]
+            missing = [s.name for s in SERVICES if not s.installed()]
+            if missing:
+                print(f"warning: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
+            new = [n for n in services if not stack.running(n)]
+            if new:
+                print(f"migrating and starting {', '.join(new)} ...", flush=True)
+                started.append(("services", partial(_stop_services, stack, new)))
+            stack.migrate_and_start(services)
+            if start_edge():
+                started.append(("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)))
+        if observability:
+            prometheus.wait_healthy()
+            zipkin.wait_healthy()
+        _print_table(stack, services, observability)
+        print(f"(ready in {time.monotonic() - t0:.1f}s)", flush=True)
+        ready = True
+        if args.detach:
+            print("running in the background; stop it with ./matjip down", flush=True)
+            return 0
+        print("Ctrl-C stops what this command started.", flush=True)
+        _watch(stack, services)
+        return 0
+    except _Stopping as exc:
+        print(f"\n{exc}: stopping ...", flush=True)
+        return 0 if ready else 130
+    except (StackError, TimeoutError, subprocess.CalledProcessError) as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if not (ready and args.detach):
+            _stop_started(started)
+        signal.signal(signal.SIGINT, prev_int)
+        signal.signal(signal.SIGTERM, prev_term)
+
+
+def _stop_services(stack: ServiceStack, names: list[str]) -> None:
+    stack.stop_all(names)
+
+
+def _watch(stack: ServiceStack | None, services: Sequence[str]) -> None:
+    """Stay in the foreground until a signal; report services that die meanwhile."""
+    reported: set[str] = set()
+    while True:
+        time.sleep(1.0)
+        if stack is None:
+            continue
+        for name in services:
+            if name not in reported and not stack.running(name):
+                reported.add(name)
+                print(f"!! {name} exited; last lines of {_rel(stack.log_path(name))}:\n"
+                      f"{log_tail(stack.log_path(name), 15)}", file=sys.stderr, flush=True)
+
+
+def _stop_started(started: list[tuple[str, Callable[[], object]]]) -> None:
+    # A second Ctrl-C must not abort the clean shutdown halfway.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Services first (they drain requests still arriving through the edge), then the rest in reverse.
+    ordered = sorted(reversed(started), key=lambda item: item[0] != "services")
+    for name, stop in ordered:
+        print(f"stopping {name} ...", flush=True)
+        try:
+            stop()
+        except Exception as exc:  # keep stopping the rest
+            print(f"  could not stop {name}: {exc}", file=sys.stderr)
+    print("stopped.", flush=True)
+
+
+def stop_everything(verbose: bool = True) -> list[str]:
+    """Stop every process of the local stack found through pid files (and our PostgreSQL cluster)."""
+    stopped: list[str] = []
+    stack = service_stack() if RUN.exists() else None
+    if stack is not None:
+        for svc in SERVICES:
+            if stack.running(svc.name):
+                stopped.append(svc.name)
+        stack.stop_all()
+    components: list[tuple[str, Callable[[], bool]]] = [
+        ("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)),
+        ("zipkin", Zipkin().stop),
+        ("prometheus", Prometheus().stop),
+        ("kafka", Kafka().stop),
+        ("redis", Redis().stop),
+        ("postgres", Postgres().stop),
+    ]
+    for name, stop in components:
+        if stop():
+            stopped.append(name)
+            if verbose:
+                print(f"stopped {name}", flush=True)
+    return stopped
+
+
+def cmd_down(_: argparse.Namespace) -> int:
+    stopped = stop_everything()
+    print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+    return 0
+
+
+# --- status / logs / topics / tail / psql ------------------------------------------------------------
+
+
+def cmd_status(_: argparse.Namespace) -> int:
+    ensure_dirs()
+    stack = service_stack()
+    rows: list[tuple[str, str, str]] = []
+    pg = Postgres()
+    rows.append(("postgres", _state(pg.running(), pg.healthy()), config.DATABASE_URL))
+    redis = Redis()
+    rows.append(("redis", _state(redis.running(), redis.healthy()), config.REDIS_URL))
+    kafka = Kafka()
+    kafka_running = kafka.running()
+    rows.append(("kafka", _state(kafka_running, kafka_running and kafka.healthy()), config.KAFKA_BOOTSTRAP))
+    prom, zipkin = Prometheus(), Zipkin()
+    rows.append(("prometheus", _state(prom.running(), prom.healthy()), prom.url()))
+    rows.append(("zipkin", _state(zipkin.running(), zipkin.healthy()), zipkin.url()))
+    for svc in SERVICES:
+        state = _state(stack.running(svc.name), stack.ready(svc.name)) if svc.installed() else "not installed"
+        rows.append((svc.name, state, stack.url(svc.name)))
+    edge_running = read_pidfile(EDGE_PIDFILE) is not None
+    rows.append(("edge", _state(edge_running, _edge_healthy()), f"http://{config.HOST}:{config.EDGE_PORT}"))
+    for name, state, url in rows:
+        print(f"{name:<13} {state:<10} {url}")
+    return 0
+
+
+def _state(running: bool, healthy: bool) -> str:
+    if healthy:
+        return "up" if running else "up (external)"
+    return "starting?" if running else "down"
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    path = LOGS / f"{args.name}.log"
+    if not path.exists():
+        known = sorted(p.stem for p in LOGS.glob("*.log")) if LOGS.exists() else []
+        print(f"no log {_rel(path)}; known: {', '.join(known) or 'none'}", file=sys.stderr)
+        return 1
+    argv = ["tail", "-n", str(args.lines), *(["-F"] if args.follow else []), str(path)]
+    os.execvp("tail", argv)
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    offsets = run_sync(end_offsets(args.bootstrap))
+    if not offsets:
+        print("no topics")
+    width = max((len(t) for t in offsets), default=10)
+    for topic, parts in offsets.items():
+        ends = " ".join(f"{p}:{o}" for p, o in parts.items())
+        print(f"{topic.ljust(width)}  total {sum(parts.values()):>8}   {ends}")
+    return 0
+
+
+async def _tail(topic: str, bootstrap: str, from_beginning: bool, limit: int | None) -> None:
+    from aiokafka import AIOKafkaConsumer
+
+    # No group id: reading with `tail` must not move any service's committed offsets.
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+    )
+    await consumer.start()
+    count = 0
+    try:
+        async for msg in consumer:
+            raw = msg.value or b""
+            try:
+                value: object = json.loads(raw)
+            except ValueError:
+                value = raw.decode(errors="replace")
+            print(json.dumps({
+                "topic": msg.topic, "partition": msg.partition, "offset": msg.offset,
+                "timestamp": msg.timestamp,
+                "key": msg.key.decode(errors="replace") if msg.key is not None else None,
+                "headers": {k: v.decode(errors="replace") for k, v in msg.headers},
+                "value": value,
+            }, ensure_ascii=False), flush=True)
+            count += 1
+            if limit is not None and count >= limit:
+                return
+    finally:
+        await consumer.stop()
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_tail(args.topic, args.bootstrap, args.from_beginning, args.limit))
+    return 0
+
+
+def cmd_psql(args: argparse.Namespace) -> int:
+    argv = Postgres().psql_argv(config.DB_USER, config.DATABASE) + list(args.psql_args)
+    os.execv(argv[0], argv)
+
+
+# --- test --------------------------------------------------------------------------------------------
+
+
+def mypy_targets() -> list[str]:
+    """The Python packages (directories with __init__.py) and loose modules of every member folder.
+
+    Packages rather than whole folders: every service has its own tests/conftest.py and mypy refuses
+    two top-level modules with the same name.
+    """
+    targets: list[str] = []
+    for group in ("libs", "services", "tools"):
+        for member in sorted((ROOT / group).glob("*/")):
+            for entry in sorted(member.iterdir()):
+                package = entry.is_dir() and (entry / "__init__.py").exists()
+                script = entry.suffix == ".py" and entry.name != "conftest.py"  # e.g. a tool's generator
+                if package or script:
+                    targets.append(str(entry.relative_to(ROOT)))
+    return targets
+
+
+def _step(title: str, argv: Sequence[str], env: dict[str, str]) -> int:
+    print(f"\n=== {title}: {' '.join(argv)}", flush=True)
+    return subprocess.run(list(argv), cwd=ROOT, env=env, stdin=subprocess.DEVNULL).returncode
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    ensure_dirs()
+    py = sys.executable
+    infra = ensure_infra()
+    if infra.started:
+        print(f"started for this run: {', '.join(infra.started)} (stopped again at the end)", flush=True)
+    env = os.environ | {
+        "MATJIP_DATABASE_URL": infra.database_url,
+        "MATJIP_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+        "MATJIP_REDIS_URL": infra.redis_url,
+    }
+    try:
+        failed: list[str] = []
+        if _step("ruff", [py, "-m", "ruff", "check", "."], env) != 0:
+            failed.append("ruff")
+        if _step("mypy", [py, "-m", "mypy", *mypy_targets()], env) != 0:
+            failed.append("mypy")
+        if failed:
+            # Said before pytest so that pytest's own summary stays the last line of the run.
+            print(f"\n{' and '.join(failed)} failed: the run will exit non-zero", flush=True)
+        code = _step("pytest", [py, "-m", "pytest", *args.pytest_args], env)
+    finally:
+        if infra.started:
+            stop_infra(infra.started)
+    # pytest's 5 ("no tests collected") is a failure too: a suite that runs nothing proves nothing.
+    return 1 if failed or code != 0 else 0
+
+
+# --- entry point ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="./matjip", description="Matjip's local stack, no containers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="install what is missing and start everything")
+    up.add_argument("--detach", "-d", action="store_true", help="return once ready, leave it running")
+    up.add_argument("--no-observability", action="store_true", help="skip Prometheus and Zipkin")
+    up.add_argument("--infra-only", action="store_true", help="only PostgreSQL, Redis, Kafka (+ observability)")
+    up.set_defaults(func=cmd_up)
+
+    sub.add_parser("down", help="stop a detached, crashed or half-started stack").set_defaults(func=cmd_down)
+    sub.add_parser("status", help="what runs and whether it is healthy").set_defaults(func=cmd_status)
+
+    logs = sub.add_parser("logs", help="show a process's log (.data/logs/<name>.log)")
+    logs.add_argument("name")
+    logs.add_argument("-f", "--follow", action="store_true")
+    logs.add_argument("-n", "--lines", type=int, default=200)
+    logs.set_defaults(func=cmd_logs)
+
+    topics = sub.add_parser("topics", help="list topics with their partitions' end offsets")
+    topics.add_argument("--bootstrap", default=config.KAFKA_BOOTSTRAP)
+    topics.set_defaults(func=cmd_topics)
+
+    tail = sub.add_parser("tail", help="print a topic's messages (with headers) as JSON lines")
+    tail.add_argument("topic")
+    tail.add_argument("--from-beginning", action="store_true")
+    tail.add_argument("-n", "--limit", type=int, default=None, help="exit after this many messages")
+    tail.add_argument("--bootstrap", default=config.KAFKA_BOOTSTRAP)
+    tail.set_defaults(func=cmd_tail)
+
+    psql = sub.add_parser("psql", help="psql on the local database (extra arguments go to psql)")
+    psql.add_argument("psql_args", nargs="*", metavar="PSQL_ARG")
+    psql.set_defaults(func=cmd_psql)
+
+    test = sub.add_parser("test", help="ruff, mypy and pytest on the whole tree, infrastructure included")
+    test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest")
+    test.set_defaults(func=cmd_test)
+    return parser
+
+
+_PASS_THROUGH = ("psql", "test")  # everything after these goes to psql / pytest untouched
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # `./matjip topics | head` should end quietly, not with a BrokenPipeError traceback.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    rest: list[str] = []
+    if args_list and args_list[0] in _PASS_THROUGH:
+        # argparse would try to read psql's or pytest's own options (-c, -k, -x) as ours.
+        args_list, rest = args_list[:1], args_list[1:]
+    args = build_parser().parse_args(args_list)
+    if args.command == "psql":
+        args.psql_args = rest
+    elif args.command == "test":
+        args.pytest_args = rest
+    try:
+        code: int = args.func(args)
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return code

@@ -1,0 +1,215 @@
+"""Running the platform's services as real processes, for `./matjip up` and for tests.
+
+Tests isolate themselves from a running dev stack with their own database, topic prefix and ports::
+
+    stack = ServiceStack(
+        {"MATJIP_DATABASE_URL": test_database_url, "MATJIP_KAFKA_TOPIC_PREFIX": prefix},
+        log_dir=tmp_path, ports=free_ports(["auth", "order"]),
+    )
+    stack.migrate_and_start(["auth", "order"])
+    ...
+    stack.stop_all()
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from matjip_devstack import config
+from matjip_devstack.paths import LOGS, ROOT
+from matjip_devstack.processes import Handle, StackError, log_tail, read_pidfile, spawn
+from matjip_devstack.services import SERVICES, base_env, jwks_url, spec
+
+STOP_TIMEOUT = 25.0  # services promise to drain within 20 s
+
+
+def free_ports(names: Iterable[str]) -> dict[str, int]:
+    """Unused loopback ports for the given services, so tests don't clash with a running dev stack."""
+    socks: list[socket.socket] = []
+    ports: dict[str, int] = {}
+    try:
+        for name in names:
+            s = socket.socket()
+            s.bind((config.HOST, 0))
+            socks.append(s)  # held open until all are chosen, so no two names get the same port
+            ports[name] = s.getsockname()[1]
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+class ServiceStack:
+    """Migrates, starts, health-checks and stops services (`python -m matjip_<name> ...`).
+
+    `env_overrides` wins over the local-stack defaults for every service; `ports` overrides the
+    conventions' ports (MATJIP_JWKS_URL follows auth's port unless overridden); `service_env` adds
+    variables for one service only (auth's keys and admin account); with `pid_dir`,
+    processes are recorded in pid files so another command (`./matjip down`) can stop them.
+    """
+
+    def __init__(
+        self,
+        env_overrides: Mapping[str, str] | None = None,
+        log_dir: Path = LOGS,
+        *,
+        ports: Mapping[str, int] | None = None,
+        pid_dir: Path | None = None,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
+        python: str = sys.executable,
+        cwd: Path = ROOT,
+    ) -> None:
+        self.env_overrides = dict(env_overrides or {})
+        self.log_dir = log_dir
+        self.ports = {s.name: s.port for s in SERVICES} | dict(ports or {})
+        self.pid_dir = pid_dir
+        self.service_env = {k: dict(v) for k, v in (service_env or {}).items()}
+        self.python = python
+        self.cwd = cwd
+        self._handles: dict[str, Handle] = {}
+
+    # --- addresses -----------------------------------------------------------------------------
+
+    def port(self, name: str) -> int:
+        spec(name)
+        return self.ports[name]
+
+    def url(self, name: str) -> str:
+        return f"http://{config.HOST}:{self.port(name)}"
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def env_for(self, name: str) -> dict[str, str]:
+        svc = spec(name)
+        env = dict(os.environ) | base_env()
+        env |= {
+            "MATJIP_DB_SCHEMA": svc.schema,
+            "MATJIP_HTTP_PORT": str(self.port(name)),
+            "MATJIP_JWKS_URL": jwks_url(self.ports["auth"]),
+            "PYTHONUNBUFFERED": "1",
+        }
+        return env | self.env_overrides | self.service_env.get(name, {})
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def migrate(self, name: str, timeout: float = 180.0) -> None:
+        log = self.log_path(name)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            out.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S')} migrate {name}\n".encode())
+            out.flush()
+            result = subprocess.run(
+                [self.python, "-m", spec(name).module, "migrate"], env=self.env_for(name), cwd=self.cwd,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=timeout,
+            )
+        if result.returncode != 0:
+            raise StackError(f"{name} migrate exited {result.returncode}:\n{log_tail(log)}")
+
+    def handle(self, name: str) -> Handle | None:
+        """The live process of `name` (also one started by an earlier `./matjip up`), or None."""
+        handle = self._handles.get(name)
+        if handle is not None and handle.alive():
+            return handle
+        self._handles.pop(name, None)
+        if self.pid_dir is not None:
+            handle = read_pidfile(self.pid_dir / f"{name}.pid")
+            if handle is not None:
+                self._handles[name] = handle
+                return handle
+        return None
+
+    def running(self, name: str) -> bool:
+        return self.handle(name) is not None
+
+    def start(self, name: str) -> Handle:
+        """Start `serve` unless it already runs; doesn't wait (see :meth:`wait_ready`)."""
+        existing = self.handle(name)
+        if existing is not None:
+            return existing
+        handle = spawn(
+            name, [self.python, "-m", spec(name).module, "serve"], log_path=self.log_path(name),
+            env=self.env_for(name), cwd=self.cwd, pid_dir=self.pid_dir,
+        )
+        self._handles[name] = handle
+        return handle
+
+    def ready(self, name: str) -> bool:
+        try:
+            return httpx.get(f"{self.url(name)}/health/ready", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, name: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.ready(name):
+                return
+            if self.handle(name) is None:
+                raise StackError(f"{name} exited before it was ready:\n{log_tail(self.log_path(name))}")
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"{name} not ready after {timeout:.0f}s ({self.url(name)}/health/ready):\n"
+                    f"{log_tail(self.log_path(name))}"
+                )
+            time.sleep(0.25)
+
+    def migrate_and_start(self, names: Iterable[str] | None = None, timeout: float = 90.0) -> None:
+        """Migrate, start and wait for the given services (default: all) to be ready."""
+        wanted = list(names) if names is not None else [s.name for s in SERVICES]
+
+        def bring_up(name: str) -> None:
+            if not self.running(name):
+                self.migrate(name)
+            self.start(name)
+
+        # Each service migrates its own schema, so they can go side by side (two at a time: start-up is
+        # CPU-bound imports); each starts serving as soon as its own migration is done.
+        with ThreadPoolExecutor(2) as pool:
+            for future in [pool.submit(bring_up, n) for n in wanted]:
+                future.result()
+        for name in wanted:
+            self.wait_ready(name, timeout)
+
+    def stop(self, name: str, timeout: float = STOP_TIMEOUT) -> None:
+        """SIGTERM (graceful drain), SIGKILL after `timeout`."""
+        handle = self.handle(name)
+        if handle is not None:
+            handle.stop(timeout)
+        self._forget(name)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, no drain: for crash tests."""
+        handle = self.handle(name)
+        if handle is not None:
+            handle.send(signal.SIGKILL)
+            handle.wait(5.0)
+        self._forget(name)
+
+    def stop_all(self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop the given running services (default: all) at once, so they drain in parallel."""
+        wanted = list(names) if names is not None else [s.name for s in SERVICES]
+        handles = [(n, h) for n in wanted if (h := self.handle(n)) is not None]
+        for _, handle in handles:
+            handle.send(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name, handle in handles:
+            if not handle.wait(max(0.0, deadline - time.monotonic())):
+                print(f"{name} did not stop within {timeout:.0f}s: SIGKILL", file=sys.stderr)
+                handle.stop(0.0, signal.SIGKILL)
+            self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        self._handles.pop(name, None)
+        if self.pid_dir is not None:
+            (self.pid_dir / f"{name}.pid").unlink(missing_ok=True)
