@@ -1,0 +1,63 @@
+"""Queries on the accounts table."""
+
+from uuid import UUID
+
+from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matjip_auth.domain.accounts import Account
+from matjip_auth.repository.tables import accounts
+from matjip_contracts.events.common import Role
+
+
+def _account(row: RowMapping) -> Account:
+    return Account(
+        user_id=row["user_id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+    )
+
+
+async def insert_account(
+    session: AsyncSession, *, user_id: UUID, email: str, password_hash: str, display_name: str, role: Role
+) -> Account | None:
+    """The new account, or None when the email is already registered (nothing written)."""
+    row = (
+        (
+            await session.execute(
+                insert(accounts)
+                .values(
+                    user_id=user_id,
+                    email=email,
+                    password_hash=password_hash,
+                    display_name=display_name,
+                    role=role.value,
+                )
+                .on_conflict_do_nothing(index_elements=[accounts.c.email])
+                .returning(*accounts.c)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _account(row) if row is not None else None
+
+
+async def find_by_email(session: AsyncSession, email: str) -> Account | None:
+    row = (await session.execute(select(accounts).where(accounts.c.email == email))).mappings().first()
+    return _account(row) if row is not None else None
+
+
+async def find_by_id(session: AsyncSession, user_id: UUID) -> Account | None:
+    row = (await session.execute(select(accounts).where(accounts.c.user_id == user_id))).mappings().first()
+    return _account(row) if row is not None else None
+
+
+async def set_password_hash(session: AsyncSession, user_id: UUID, password_hash: str) -> None:
+    await session.execute(
+        update(accounts).where(accounts.c.user_id == user_id).values(password_hash=password_hash, updated_at=func.now())
+    )

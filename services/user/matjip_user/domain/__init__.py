@@ -1,0 +1,1 @@
+"""The rules of profiles and delivery addresses (no I/O)."""

@@ -1,0 +1,1 @@
+"""What user consumes (it publishes nothing yet)."""

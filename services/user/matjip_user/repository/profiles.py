@@ -1,0 +1,63 @@
+"""Queries on the profiles table."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matjip_contracts.events.common import Role
+from matjip_user.domain.profiles import Profile
+from matjip_user.repository.tables import profiles
+
+
+def _profile(row: RowMapping) -> Profile:
+    return Profile(
+        user_id=row["user_id"],
+        email=row["email"],
+        role=Role(row["role"]),
+        display_name=row["display_name"],
+        phone=row["phone"],
+        registered_at=row["registered_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def create_if_absent(
+    session: AsyncSession, *, user_id: UUID, email: str, role: Role, display_name: str, registered_at: datetime
+) -> bool:
+    """True when the profile was created; False when it already existed (left exactly as it is)."""
+    result = await session.execute(
+        insert(profiles)
+        .values(user_id=user_id, email=email, role=role.value, display_name=display_name, registered_at=registered_at)
+        .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
+        .returning(profiles.c.user_id)
+    )
+    return result.first() is not None
+
+
+async def find(session: AsyncSession, user_id: UUID, *, for_update: bool = False) -> Profile | None:
+    """The profile; `for_update` locks it, serialising every change to it and its address book."""
+    query = select(profiles).where(profiles.c.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return _profile(row) if row is not None else None
+
+
+async def change(session: AsyncSession, user_id: UUID, values: dict[str, Any]) -> Profile:
+    row = (
+        (
+            await session.execute(
+                update(profiles)
+                .where(profiles.c.user_id == user_id)
+                .values(**values, updated_at=func.now())
+                .returning(*profiles.c)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return _profile(row)
