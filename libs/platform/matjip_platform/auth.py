@@ -49,7 +49,7 @@ class RemoteKeySet:
     """auth's JWKS fetched over HTTP and cached; an unknown kid triggers a refresh (key rotation), at most
     once per `min_refresh_seconds` so a flood of forged kids cannot hammer auth."""
 
-    def __init__(self, url: str, *, ttl_seconds: float = 300.0, min_refresh_seconds: float = 10.0) -> None:
+    def __init__(self, url: str, *, ttl_seconds: float = 300.0, min_refresh_seconds: float = 2.0) -> None:
         self.url = url
         self.ttl_seconds = ttl_seconds
         self.min_refresh_seconds = min_refresh_seconds
@@ -65,8 +65,12 @@ class RemoteKeySet:
 
     async def _refresh(self, *, force: bool) -> None:
         async with self._lock:
-            if not force and time.monotonic() - self._fetched_at < self.min_refresh_seconds:
-                return
+            since = time.monotonic() - self._fetched_at
+            if not force and since < self.min_refresh_seconds:
+                # A kid unknown right after a fetch is a fresh rotation (or a forgery): wait out the
+                # interval and look once more, so a new key is accepted within seconds but a flood of
+                # forged kids still costs auth at most one fetch per interval.
+                await asyncio.sleep(self.min_refresh_seconds - since)
             try:
                 async with httpx.AsyncClient(timeout=3.0) as client:
                     response = await client.get(self.url)

@@ -1,0 +1,74 @@
+"""HTTP routes of ai, under /api/ai."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from matjip_ai import application
+from matjip_ai.api.schemas import AnswerOut, QuestionRequest, RecommendationOut, RecommendationsOut
+from matjip_ai.domain.embedding import Embedder
+from matjip_ai.domain.recommendations import MAX_LIMIT
+from matjip_contracts.events.common import Role
+from matjip_platform.auth import Principal
+from matjip_platform.http import CurrentPrincipal, require_role, runtime_of
+
+router = APIRouter(prefix="/api/ai", tags=["ai"])
+
+EMBEDDER = "embedder"  # the key of the loaded model in Runtime.extras
+
+
+def embedder_of(request: Request) -> Embedder:
+    embedder: Embedder = runtime_of(request).extras[EMBEDDER]
+    return embedder
+
+
+@router.post(
+    "/stores/{store_id}/questions",
+    response_model=AnswerOut,
+    summary="Ask a question about a store, answered from its reviews",
+    description=(
+        "Finds the store's reviews most similar to the question (cosine similarity of all-MiniLM-L6-v2 "
+        "sentence embeddings, computed locally) and returns them with their ratings and menu items, plus a "
+        "short **extractive** answer: how many reviews address the question, their average rating, the "
+        "closest review sentence quoted verbatim, and the menu items (with prices) they are about. No "
+        "generative language model is involved, so the answer never says anything the reviews and the menu "
+        "do not. A store without reviews gets a 200 saying so; an unknown store, 404."
+    ),
+    responses={404: {"description": "unknown store"}, 401: {"description": "no valid access token"}},
+)
+async def ask_question(
+    store_id: UUID,
+    body: QuestionRequest,
+    request: Request,
+    principal: CurrentPrincipal,
+) -> AnswerOut:
+    embedder = embedder_of(request)
+    answer = await application.ask_about_store(runtime_of(request).db, embedder, store_id, body.question, body.top_k)
+    return AnswerOut.of(store_id, body.question, answer, embedder.name)
+
+
+@router.get(
+    "/recommendations",
+    response_model=RecommendationsOut,
+    summary="Dishes recommended to the calling customer",
+    description=(
+        "Orderable dishes (not sold out, not removed) the customer has not ordered yet, ranked by how often "
+        "they were in the same completed order as the customer's own dishes (across all customers) and by "
+        "how close their names are to those dishes' names (sentence embeddings); the remaining places, or "
+        "all of them for a customer without completed orders, go to the most ordered dishes. Each comes "
+        "with the reason it was chosen."
+    ),
+    responses={401: {"description": "no valid access token"}, 403: {"description": "not a customer"}},
+)
+async def recommendations(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_role(Role.CUSTOMER))],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+) -> RecommendationsOut:
+    found = await application.recommend_dishes(runtime_of(request).db, embedder_of(request), principal.user_id, limit)
+    return RecommendationsOut(
+        customer_id=principal.user_id,
+        completed_orders_considered=found.completed_orders_considered,
+        recommendations=[RecommendationOut.of(r) for r in found.recommendations],
+    )

@@ -1,0 +1,1 @@
+"""The sentence-embedding model behind the domain's Embedder protocol."""
