@@ -15,10 +15,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from matjip_platform.settings import ServiceSettings
+from matjip_platform.topic_reader import assign_all_partitions, read_to_end, read_topic_to_end
 
 REPLAY_GROUP = "matjip-dlq-replay"
 
@@ -53,47 +53,12 @@ class DeadLetter:
         }
 
 
-async def _assign_all_partitions(consumer: AIOKafkaConsumer, bootstrap: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    if described.get("error_code"):
-        raise SystemExit(f"no such topic: {topic}")
-    partitions = sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
-    consumer.assign(partitions)
-    return partitions
-
-
-async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    for tp, end in ends.items():
-        if await consumer.position(tp) < end:
-            return True
-    return False
-
-
-async def _read(consumer: AIOKafkaConsumer, bootstrap: str, topic: str) -> list[tuple[TopicPartition, DeadLetter]]:
-    """Everything from the consumer's position up to the end of the topic as it is now."""
-    found: list[tuple[TopicPartition, DeadLetter]] = []
-    ends = await consumer.end_offsets(await _assign_all_partitions(consumer, bootstrap, topic))
-    while await _behind(consumer, ends):
-        batches = await consumer.getmany(timeout_ms=500)
-        for tp, records in batches.items():
-            for r in records:
-                if r.offset < ends[tp]:
-                    found.append((tp, DeadLetter(r.partition, r.offset, r.key, r.value, list(r.headers))))
-    return found
+def _letter(record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
+    return DeadLetter(record.partition, record.offset, record.key, record.value, list(record.headers))
 
 
 async def list_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        return [letter for _, letter in await _read(consumer, bootstrap, topic)]
-    finally:
-        await consumer.stop()
+    return [_letter(record) for record in await read_topic_to_end(bootstrap, topic)]
 
 
 async def replay(bootstrap: str, topic: str, *, event_id: str | None = None, from_start: bool = False) -> int:
@@ -110,16 +75,17 @@ async def replay(bootstrap: str, topic: str, *, event_id: str | None = None, fro
     replayed = 0
     try:
         if from_start:
-            await _assign_all_partitions(consumer, bootstrap, topic)
+            await assign_all_partitions(consumer, bootstrap, topic)
             await consumer.seek_to_beginning()
-        for tp, letter in await _read(consumer, bootstrap, topic):
+        for record in await read_to_end(consumer, bootstrap, topic):
+            letter = _letter(record)
             if event_id is None or letter.header("event_id") == event_id:
                 source = letter.header("dlq_source_topic") or topic.removesuffix(".dlq")
                 await producer.send_and_wait(
                     source, value=letter.value, key=letter.key, headers=letter.original_headers
                 )
                 replayed += 1
-            await consumer.commit({tp: letter.offset + 1})
+            await consumer.commit({TopicPartition(record.topic, record.partition): record.offset + 1})
     finally:
         await producer.stop()
         await consumer.stop()
@@ -136,12 +102,17 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.topic.endswith(".dlq"):
         parser.error("--topic must be a dead-letter topic (ending in .dlq)")
-    if args.command == "list":
-        for letter in asyncio.run(list_dead_letters(args.bootstrap, args.topic)):
-            print(json.dumps(letter.describe(), ensure_ascii=False))
-    else:
-        count = asyncio.run(replay(args.bootstrap, args.topic, event_id=args.event_id, from_start=args.from_start))
-        print(f"replayed {count} message(s) from {args.topic}", file=sys.stderr)
+    try:
+        if args.command == "list":
+            for letter in asyncio.run(list_dead_letters(args.bootstrap, args.topic)):
+                print(json.dumps(letter.describe(), ensure_ascii=False))
+        else:
+            count = asyncio.run(
+                replay(args.bootstrap, args.topic, event_id=args.event_id, from_start=args.from_start)
+            )
+            print(f"replayed {count} message(s) from {args.topic}", file=sys.stderr)
+    except LookupError as exc:
+        parser.error(str(exc))
 
 
 if __name__ == "__main__":
