@@ -11,6 +11,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TOOLS="${MATJIP_TOOLS_DIR:-$REPO/.tools}"
 BIN="$TOOLS/bin"
 STAMPS="$TOOLS/stamps"
+# A Python with pyyaml and kubernetes-validate (the project venv; the tests pass their own).
 PYTHON="${PYTHON:-python3}"
 export PATH="/usr/local/go/bin:$PATH"
 # The checkout is not a Go module and may not be a git work tree; keep go from probing it.
@@ -58,7 +59,7 @@ done
 # --- CRD YAML from Go module zips (go mod download only fetches; nothing is built) ------------------
 fetch_crds() {
   local name="$1" modver="$2" subdir="$3" dir
-  if stamp_ok "crds-$name" "$modver $subdir"; then
+  if stamp_ok "crds-$name" "$modver $subdir" && [[ -d "$TOOLS/crds/$name" ]]; then
     return 0
   fi
   log "go mod download $modver"
@@ -72,7 +73,7 @@ fetch_crds() {
 crd_changed=0
 for src in "${CRD_SOURCES[@]}"; do
   read -r name modver subdir <<<"$src"
-  stamp_ok "crds-$name" "$modver $subdir" || crd_changed=1
+  { stamp_ok "crds-$name" "$modver $subdir" && [[ -d "$TOOLS/crds/$name" ]]; } || crd_changed=1
   fetch_crds "$name" "$modver" "$subdir"
 done
 
@@ -103,7 +104,7 @@ done
 
 # --- strict standalone JSON schemas ----------------------------------------------------------------
 want="gen=$SCHEMA_GEN_VERSION kube=$KUBE_VERSIONS crds=${CRD_SOURCES[*]}"
-if [[ "$crd_changed" -eq 1 ]] || ! stamp_ok schemas "$want"; then
+if [[ "$crd_changed" -eq 1 ]] || ! stamp_ok schemas "$want" || [[ ! -d "$TOOLS/schemas/crds" ]]; then
   log "generating JSON schemas for Kubernetes $KUBE_VERSIONS and CRDs"
   rm -rf "$TOOLS/schemas"
   "$PYTHON" "$REPO/tools/deploy-tools/gen_schemas.py" \
