@@ -40,10 +40,13 @@ class EventConsumer:
     on_commit: Callable[[], None] = lambda: None  # wakes the relay: handlers' events leave at once
 
     def __post_init__(self) -> None:
-        self.group_id = f"matjip-{self.settings.service_name}"
+        self.group_id = self.settings.consumer_group
         self.retry = RetryPolicy(self.settings.consumer_max_attempts, self.settings.consumer_retry_base_seconds)
         self.topics = sorted(self.settings.topic(t) for t in self.handlers.topics)
         self._consumer: AIOKafkaConsumer | None = None
+        # Set once every assigned partition has been read to its end since start: decisions that depend
+        # on the absence of an event (timeouts) must wait for it, or a backlog would look like silence.
+        self.caught_up = asyncio.Event()
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -183,9 +186,15 @@ class EventConsumer:
             log.warning("offset_commit_failed", topic=tp.topic, partition=tp.partition)
 
     async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
-        for tp in consumer.assignment():
+        assignment = consumer.assignment()
+        behind = not assignment
+        for tp in assignment:
             highwater = consumer.highwater(tp)
             if highwater is None:
+                behind = True
                 continue
-            position = await consumer.position(tp)
-            metrics.kafka_lag.labels(tp.topic, str(tp.partition)).set(max(highwater - position, 0))
+            lag = max(highwater - await consumer.position(tp), 0)
+            metrics.kafka_lag.labels(tp.topic, str(tp.partition)).set(lag)
+            behind = behind or lag > 0
+        if not behind:
+            self.caught_up.set()

@@ -36,6 +36,11 @@ class ServiceSettings(BaseSettings):
     def schema_name(self) -> str:
         return self.db_schema or self.service_name
 
+    @property
+    def consumer_group(self) -> str:
+        """The service's consumer group; the topic prefix keeps test runs out of each other's groups."""
+        return f"{self.kafka_topic_prefix}matjip-{self.service_name}"
+
     def topic(self, name: str) -> str:
         """The real topic name for a contract topic; the prefix isolates test runs on one broker."""
         return self.kafka_topic_prefix + name

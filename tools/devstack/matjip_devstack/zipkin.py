@@ -38,12 +38,13 @@ class Zipkin:
         jar = zipkin_jar()
         spawn(
             self.name,
-            [java(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", str(jar),
+            [java(), "-Xmx512m", "-XX:+UseSerialGC", "-jar", str(jar),
              # Bind to loopback only, like everything else in the local stack.
              f"--armeria.ports[0].port={self.port}", f"--armeria.ports[0].ip={config.HOST}",
              "--armeria.ports[0].protocols[0]=http"],
             log_path=self.log_path, pid_dir=RUN,
-            env=os.environ | {"STORAGE_TYPE": "mem", "QUERY_PORT": str(self.port)},
+            # A bounded in-memory store: old traces are dropped instead of the heap running out.
+            env=os.environ | {"STORAGE_TYPE": "mem", "MEM_MAX_SPANS": "100000", "QUERY_PORT": str(self.port)},
         )
         return True
 

@@ -41,6 +41,11 @@ async def cancel_overdue_orders(runtime: "Runtime", now: datetime) -> int:
 
 async def store_acceptance_timeouts(runtime: "Runtime", stop: asyncio.Event) -> None:
     interval = settings_of(runtime).timeout_scan_interval_seconds
+    if runtime.consumer is not None:
+        # After a restart, a store's acceptance may still wait in Kafka: read the backlog before deciding
+        # that a store did not answer.
+        caught_up = asyncio.ensure_future(runtime.consumer.caught_up.wait())
+        await asyncio.wait([caught_up, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
     while not stop.is_set():
         try:
             while await cancel_overdue_orders(runtime, datetime.now(UTC)) == BATCH:

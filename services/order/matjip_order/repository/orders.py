@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, insert, select, tuple_, update
+from sqlalchemy import Select, insert, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,7 +120,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
 async def _page(session: AsyncSession, query: Select[Any], cursor: str | None, limit: int) -> Page:
     if cursor is not None:
         placed_at, order_id = decode_cursor(cursor)
-        query = query.where(tuple_(orders.c.placed_at, orders.c.order_id) < tuple_(placed_at, order_id))
+        query = query.where(
+            tuple_(orders.c.placed_at, orders.c.order_id) < tuple_(literal(placed_at), literal(order_id))
+        )
     rows = (
         await session.execute(query.order_by(orders.c.placed_at.desc(), orders.c.order_id.desc()).limit(limit + 1))
     ).all()
