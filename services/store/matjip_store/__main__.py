@@ -1,5 +1,4 @@
 from matjip_platform.service import main
-
 from matjip_store.app import definition
 
 main(definition)

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from matjip_platform.service import ServiceDefinition
+from matjip_store.api import inbox, menu, reviews, stores
+from matjip_store.events.consumed import handlers
 
 definition = ServiceDefinition(
     name="store",
@@ -10,4 +12,6 @@ definition = ServiceDefinition(
     description="Stores, opening hours, menus, stock, reviews and the owner's order inbox.",
     migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
     schema="store",
+    routers=(stores.router, menu.router, inbox.router, reviews.router),
+    handlers=handlers,
 )

@@ -1,0 +1,148 @@
+"""The owner's order inbox: orders arrive from the saga, the owner decides and moves them along."""
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matjip_contracts.events.store import (
+    OrderAcceptedByStore,
+    OrderProgressedAtStore,
+    OrderRejectedByStore,
+    RequestStoreAcceptance,
+)
+from matjip_platform.auth import Principal
+from matjip_store.application.stores import get_store
+from matjip_store.application.unit import Tx
+from matjip_store.domain.access import ensure_can_manage
+from matjip_store.domain.inbox import (
+    PROGRESS_STAGES,
+    InboxEntry,
+    InboxEntryNotFound,
+    InboxStatus,
+    decide,
+    ensure_within_deadline,
+    withdraw,
+)
+from matjip_store.repository import orders as repo
+from matjip_store.repository import stores as stores_repo
+from matjip_store.repository.orders import RELEASED
+
+log = structlog.get_logger(__name__)
+
+UNKNOWN_STORE_REASON = "store_not_found"
+
+
+async def request_acceptance(tx: Tx, command: RequestStoreAcceptance, now: datetime) -> None:
+    """Put the order in the store's inbox (once per order), or accept it at once for an auto-accepting store."""
+    if await repo.fetch_entry(tx.session, command.order_id) is not None:
+        return  # already in the inbox: a re-sent command changes nothing
+    entry = InboxEntry(
+        order_id=command.order_id,
+        store_id=command.store_id,
+        customer_id=command.customer_id,
+        status=InboxStatus.PENDING,
+        lines=command.lines,
+        total_amount=command.total_amount,
+        accept_by=command.accept_by,
+        received_at=now,
+        updated_at=now,
+    )
+    store = await stores_repo.fetch_store(tx.session, command.store_id)
+    reservation = await repo.fetch_reservation(tx.session, command.order_id)
+    answer: OrderAcceptedByStore | OrderRejectedByStore | None = None
+    if reservation is not None and reservation.status == RELEASED:
+        # The saga already released this order: it arrives withdrawn, never shown as waiting.
+        entry = replace(entry, status=InboxStatus.WITHDRAWN)
+    elif store is None:
+        entry = replace(entry, status=InboxStatus.REJECTED, reject_reason=UNKNOWN_STORE_REASON)
+        answer = OrderRejectedByStore(order_id=entry.order_id, store_id=entry.store_id, reason=UNKNOWN_STORE_REASON)
+    elif store.auto_accept:
+        entry = replace(entry, status=InboxStatus.ACCEPTED, prep_minutes=store.auto_accept_prep_minutes)
+        answer = OrderAcceptedByStore(
+            order_id=entry.order_id, store_id=entry.store_id, prep_minutes=store.auto_accept_prep_minutes
+        )
+    if not await repo.insert_entry(tx.session, entry):
+        return
+    log.info("order_received", store_id=str(entry.store_id), status=entry.status.value)
+    if answer is not None:
+        await tx.emit(answer)
+
+
+async def withdraw_entry(tx: Tx, order_id: UUID) -> None:
+    """The saga released the order: a live inbox entry is withdrawn; a finished one is left as it ended."""
+    entry = await repo.fetch_entry(tx.session, order_id, for_update=True)
+    if entry is not None and (status := withdraw(entry.status)) is not entry.status:
+        await repo.save_entry(tx.session, replace(entry, status=status))
+
+
+async def _entry_for_owner(session: AsyncSession, principal: Principal, store_id: UUID, order_id: UUID) -> InboxEntry:
+    store = await get_store(session, store_id)
+    ensure_can_manage(store.owner_id, principal)
+    # The entry's row lock orders its events (keyed by the order) by commit.
+    entry = await repo.fetch_entry(session, order_id, store_id=store_id, for_update=True)
+    if entry is None:
+        raise InboxEntryNotFound(f"Order {order_id} is not in this store's inbox.")
+    return entry
+
+
+async def accept_order(
+    tx: Tx, principal: Principal, store_id: UUID, order_id: UUID, prep_minutes: int, now: datetime
+) -> InboxEntry:
+    entry = await _entry_for_owner(tx.session, principal, store_id, order_id)
+    status = decide(entry.status, InboxStatus.ACCEPTED)
+    ensure_within_deadline(entry, now)
+    accepted = replace(entry, status=status, prep_minutes=prep_minutes, updated_at=now)
+    await repo.save_entry(tx.session, accepted)
+    await tx.emit(OrderAcceptedByStore(order_id=order_id, store_id=store_id, prep_minutes=prep_minutes))
+    return accepted
+
+
+async def reject_order(
+    tx: Tx, principal: Principal, store_id: UUID, order_id: UUID, reason: str, now: datetime
+) -> InboxEntry:
+    entry = await _entry_for_owner(tx.session, principal, store_id, order_id)
+    status = decide(entry.status, InboxStatus.REJECTED)
+    rejected = replace(entry, status=status, reject_reason=reason, updated_at=now)
+    await repo.save_entry(tx.session, rejected)
+    await tx.emit(OrderRejectedByStore(order_id=order_id, store_id=store_id, reason=reason))
+    return rejected
+
+
+async def progress_order(
+    tx: Tx, principal: Principal, store_id: UUID, order_id: UUID, stage: InboxStatus, now: datetime
+) -> InboxEntry:
+    """Preparing, ready, picked up: each a step of the state machine, each told to the saga."""
+    if stage not in PROGRESS_STAGES:
+        raise ValueError(f"{stage} is not a progress stage")
+    entry = await _entry_for_owner(tx.session, principal, store_id, order_id)
+    moved = replace(entry, status=decide(entry.status, stage), updated_at=now)
+    await repo.save_entry(tx.session, moved)
+    await tx.emit(OrderProgressedAtStore(order_id=order_id, store_id=store_id, stage=PROGRESS_STAGES[stage]))
+    return moved
+
+
+async def get_entry(session: AsyncSession, principal: Principal, store_id: UUID, order_id: UUID) -> InboxEntry:
+    store = await get_store(session, store_id)
+    ensure_can_manage(store.owner_id, principal)
+    entry = await repo.fetch_entry(session, order_id, store_id=store_id)
+    if entry is None:
+        raise InboxEntryNotFound(f"Order {order_id} is not in this store's inbox.")
+    return entry
+
+
+async def list_inbox(
+    session: AsyncSession,
+    principal: Principal,
+    store_id: UUID,
+    statuses: Sequence[InboxStatus],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[InboxEntry], int]:
+    store = await get_store(session, store_id)
+    ensure_can_manage(store.owner_id, principal)
+    return await repo.list_entries(session, store_id, statuses, limit=limit, offset=offset)

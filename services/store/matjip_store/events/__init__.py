@@ -1,0 +1,1 @@
+"""What store publishes (snapshot builders) and consumes (the handler registry)."""

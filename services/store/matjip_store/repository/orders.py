@@ -1,0 +1,164 @@
+"""What store keeps per order: stock reservations, inbox entries, and which orders were completed."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matjip_contracts.events.common import OrderLine
+from matjip_store.domain.inbox import InboxEntry, InboxStatus
+from matjip_store.domain.reviews import CompletedOrder
+from matjip_store.domain.stock import RejectionReason
+from matjip_store.repository.tables import completed_orders, inbox_entries, stock_reservations
+
+
+@dataclass(frozen=True)
+class Reservation:
+    order_id: UUID
+    store_id: UUID
+    status: str  # RESERVED, REJECTED, RELEASED
+    reason: RejectionReason | None  # why it was REJECTED
+    lines: tuple[tuple[UUID, int], ...]  # what was taken from stock (empty unless it was reserved)
+
+
+RESERVED, REJECTED, RELEASED = "RESERVED", "REJECTED", "RELEASED"
+
+
+async def fetch_reservation(session: AsyncSession, order_id: UUID, *, for_update: bool = False) -> Reservation | None:
+    query = select(stock_reservations).where(stock_reservations.c.order_id == order_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return Reservation(
+        order_id=row.order_id,
+        store_id=row.store_id,
+        status=row.status,
+        reason=cast(RejectionReason | None, row.reason),
+        lines=tuple((UUID(line["menu_item_id"]), int(line["quantity"])) for line in row.lines),
+    )
+
+
+async def record_reservation(session: AsyncSession, reservation: Reservation) -> None:
+    await session.execute(
+        insert(stock_reservations).values(
+            order_id=reservation.order_id,
+            store_id=reservation.store_id,
+            status=reservation.status,
+            reason=reservation.reason,
+            lines=[{"menu_item_id": str(item), "quantity": qty} for item, qty in reservation.lines],
+            released_at=func.now() if reservation.status == RELEASED else None,
+        )
+    )
+
+
+async def mark_released(session: AsyncSession, order_id: UUID) -> None:
+    await session.execute(
+        update(stock_reservations)
+        .where(stock_reservations.c.order_id == order_id)
+        .values(status=RELEASED, released_at=func.now())
+    )
+
+
+def _entry(row: Any) -> InboxEntry:
+    return InboxEntry(
+        order_id=row.order_id,
+        store_id=row.store_id,
+        customer_id=row.customer_id,
+        status=InboxStatus(row.status),
+        lines=tuple(OrderLine.model_validate(line) for line in row.lines),
+        total_amount=row.total_amount,
+        accept_by=row.accept_by,
+        received_at=row.received_at,
+        updated_at=row.updated_at,
+        prep_minutes=row.prep_minutes,
+        reject_reason=row.reject_reason,
+    )
+
+
+async def fetch_entry(
+    session: AsyncSession, order_id: UUID, *, store_id: UUID | None = None, for_update: bool = False
+) -> InboxEntry | None:
+    query = select(inbox_entries).where(inbox_entries.c.order_id == order_id)
+    if store_id is not None:
+        query = query.where(inbox_entries.c.store_id == store_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return _entry(row) if row is not None else None
+
+
+async def insert_entry(session: AsyncSession, entry: InboxEntry) -> bool:
+    """Add the entry unless the order already has one; True when it was added."""
+    result = await session.execute(
+        pg_insert(inbox_entries)
+        .values(
+            order_id=entry.order_id,
+            store_id=entry.store_id,
+            customer_id=entry.customer_id,
+            status=entry.status.value,
+            lines=[line.model_dump(mode="json") for line in entry.lines],
+            total_amount=entry.total_amount,
+            accept_by=entry.accept_by,
+            prep_minutes=entry.prep_minutes,
+            reject_reason=entry.reject_reason,
+            received_at=entry.received_at,
+            updated_at=entry.updated_at,
+        )
+        .on_conflict_do_nothing(index_elements=[inbox_entries.c.order_id])
+        .returning(inbox_entries.c.order_id)
+    )
+    return result.first() is not None
+
+
+async def save_entry(session: AsyncSession, entry: InboxEntry) -> None:
+    await session.execute(
+        update(inbox_entries)
+        .where(inbox_entries.c.order_id == entry.order_id)
+        .values(
+            status=entry.status.value,
+            prep_minutes=entry.prep_minutes,
+            reject_reason=entry.reject_reason,
+            updated_at=entry.updated_at,
+        )
+    )
+
+
+async def list_entries(
+    session: AsyncSession, store_id: UUID, statuses: Sequence[InboxStatus], *, limit: int, offset: int
+) -> tuple[list[InboxEntry], int]:
+    conditions = [inbox_entries.c.store_id == store_id]
+    if statuses:
+        conditions.append(inbox_entries.c.status.in_([s.value for s in statuses]))
+    total = await session.scalar(select(func.count()).select_from(inbox_entries).where(*conditions))
+    rows = await session.execute(
+        select(inbox_entries)
+        .where(*conditions)
+        .order_by(inbox_entries.c.received_at, inbox_entries.c.order_id)  # oldest first: serve in turn
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_entry(row) for row in rows], int(total or 0)
+
+
+async def record_completed(session: AsyncSession, order: CompletedOrder, completed_at: datetime) -> None:
+    await session.execute(
+        pg_insert(completed_orders)
+        .values(
+            order_id=order.order_id, customer_id=order.customer_id, store_id=order.store_id, completed_at=completed_at
+        )
+        .on_conflict_do_nothing(index_elements=[completed_orders.c.order_id])
+    )
+
+
+async def fetch_completed(session: AsyncSession, order_id: UUID) -> CompletedOrder | None:
+    row = (await session.execute(select(completed_orders).where(completed_orders.c.order_id == order_id))).first()
+    if row is None:
+        return None
+    return CompletedOrder(order_id=row.order_id, customer_id=row.customer_id, store_id=row.store_id)
