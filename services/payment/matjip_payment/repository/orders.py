@@ -1,0 +1,52 @@
+"""Payment's read model of order statuses."""
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matjip_contracts.events.common import OrderStatus
+from matjip_contracts.events.order import OrderStatusChanged
+from matjip_payment.domain.orders import replaces
+from matjip_payment.repository.tables import order_states
+
+
+async def status_of(session: AsyncSession, order_id: UUID) -> OrderStatus | None:
+    status = await session.scalar(select(order_states.c.status).where(order_states.c.order_id == order_id))
+    return OrderStatus(status) if status else None
+
+
+async def customer_of(session: AsyncSession, order_id: UUID) -> UUID | None:
+    customer: UUID | None = await session.scalar(
+        select(order_states.c.customer_id).where(order_states.c.order_id == order_id)
+    )
+    return customer
+
+
+async def record_status(session: AsyncSession, event: OrderStatusChanged) -> bool:
+    """Keep the newest status of the order; False when the event is older than what is kept."""
+    await session.execute(
+        insert(order_states)
+        .values(
+            order_id=event.order_id, customer_id=event.customer_id, status=event.status, changed_at=event.changed_at
+        )
+        .on_conflict_do_nothing(index_elements=[order_states.c.order_id])
+    )
+    row = (
+        await session.execute(
+            select(order_states.c.status, order_states.c.changed_at)
+            .where(order_states.c.order_id == event.order_id)
+            .with_for_update()
+        )
+    ).one()
+    if row.status == event.status and row.changed_at == event.changed_at:
+        return True  # just inserted (or an exact replay)
+    if not replaces(OrderStatus(row.status), row.changed_at, event.status, event.changed_at):
+        return False
+    await session.execute(
+        order_states.update()
+        .where(order_states.c.order_id == event.order_id)
+        .values(status=event.status, changed_at=event.changed_at)
+    )
+    return True

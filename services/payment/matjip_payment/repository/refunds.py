@@ -1,0 +1,38 @@
+"""Refund requests (RefundPayment commands), one per order."""
+
+from uuid import UUID
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matjip_payment.repository.tables import refund_requests
+
+PENDING = "pending"
+REFUNDED = "refunded"
+NOTHING_TO_REFUND = "nothing_to_refund"
+REFUSED = "refused"
+
+
+async def record(session: AsyncSession, order_id: UUID, reason: str) -> None:
+    await session.execute(
+        insert(refund_requests)
+        .values(order_id=order_id, reason=reason[:200], outcome=PENDING)
+        .on_conflict_do_nothing(index_elements=[refund_requests.c.order_id])
+    )
+
+
+async def requested(session: AsyncSession, order_id: UUID) -> str | None:
+    """The reason of the order's refund request, None when none was made."""
+    reason: str | None = await session.scalar(
+        select(refund_requests.c.reason).where(refund_requests.c.order_id == order_id)
+    )
+    return reason
+
+
+async def settle(session: AsyncSession, order_id: UUID, outcome: str, detail: str | None = None) -> None:
+    await session.execute(
+        update(refund_requests)
+        .where(refund_requests.c.order_id == order_id)
+        .values(outcome=outcome, detail=detail, updated_at=func.now())
+    )
