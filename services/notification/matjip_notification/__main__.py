@@ -1,5 +1,4 @@
-from matjip_platform.service import main
-
 from matjip_notification.app import definition
+from matjip_platform.service import main
 
 main(definition)

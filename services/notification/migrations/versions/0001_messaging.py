@@ -4,6 +4,7 @@ Revision ID: 0001
 """
 
 from alembic import op
+
 from matjip_platform.migrations import create_messaging_tables
 
 revision = "0001"
