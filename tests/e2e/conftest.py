@@ -7,10 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from e2e_support import Platform
+from e2e_support import STORE_ACCEPT_TIMEOUT_SECONDS, Platform
 from matjip_devstack.isolated import isolated_platform
-
-STORE_ACCEPT_TIMEOUT_SECONDS = 8
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,9 @@ from matjip_devstack.isolated import IsolatedPlatform
 
 T = TypeVar("T")
 
+# Short, so the timeout compensation is seen in seconds; long enough for a restart under load.
+STORE_ACCEPT_TIMEOUT_SECONDS = 8
+
 class Platform:
     """The running platform with what tests do to it: HTTP through the edge, SQL, Kafka topic names."""
 
@@ -262,3 +265,38 @@ def assert_each_event_consumed_exactly_once(platform: Platform, key: str) -> int
             eventually(recorded, what=f"{service} to record {envelope.event_type} {envelope.event_id} once")
             checked += 1
     return checked
+
+
+def pay_like(platform: Platform, customer: Person, behaviour: str) -> None:
+    """Tell the sandbox PG how to treat this customer's payments (approve, decline, timeout_then_approve...)."""
+    with platform.client() as c:
+        expect(c.put(f"/api/payment/sandbox-pg/scenarios/{customer.user_id}", json={"behaviour": behaviour}), 200)
+
+
+def stock_of(platform: Platform, dish_id: str) -> int | None:
+    [row] = platform.sql("SELECT stock_quantity FROM store.menu_items WHERE id = $1", uuid.UUID(dish_id))
+    return row["stock_quantity"]  # type: ignore[no-any-return]
+
+
+def charges_of(platform: Platform, order_id: str) -> list[str]:
+    rows = platform.sql("SELECT status FROM payment.sandbox_charges WHERE order_id = $1", order_id)
+    return sorted(r["status"] for r in rows)
+
+
+@dataclass
+class Shop:
+    """An owner with an open store and one dish, and a customer who can buy it."""
+
+    owner: Person
+    customer: Person
+    store: dict[str, Any]
+    dish: dict[str, Any]
+
+
+def shop(platform: Platform, *, stock: int | None = 10, price: int = 9000) -> Shop:
+    owner = sign_up(platform, "OWNER")
+    customer = sign_up(platform, "CUSTOMER")
+    store = open_store(owner, name=f"Shop {uuid.uuid4().hex[:6]}")
+    dish = add_dish(owner, store["id"], name="Bibimbap", price=price, stock=stock)
+    wait_until_order_can_sell(customer, store["id"], [dish["id"]])
+    return Shop(owner, customer, store, dish)

@@ -1,12 +1,13 @@
 """The Kafka consumer loop: validate, de-duplicate, handle in one transaction, retry, dead-letter."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from matjip_contracts.topics import dead_letter_topic
@@ -14,11 +15,25 @@ from matjip_platform import inbox, metrics
 from matjip_platform.db import Database
 from matjip_platform.envelope import Envelope, InvalidMessage
 from matjip_platform.handlers import EventHandlers, HandlerContext
+from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.outbox import Outbox
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.telemetry import context_from_headers, tracer
 
 log = structlog.get_logger(__name__)
+
+
+class _ForgetRevokedLag(ConsumerRebalanceListener):  # type: ignore[misc]
+    """A partition handed to another replica is that replica's to report: drop our lag series, or the
+    dashboards would add a stale number to the new owner's."""
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        for tp in revoked:
+            with contextlib.suppress(KeyError):
+                metrics.kafka_lag.remove(tp.topic, str(tp.partition))
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        return None
 
 
 @dataclass
@@ -50,14 +65,14 @@ class EventConsumer:
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            *self.topics,
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **kafka_connection_options(self.settings),
             group_id=self.group_id,
             client_id=f"{self.group_id}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
         )
+        self._consumer.subscribe(topics=self.topics, listener=_ForgetRevokedLag())
         await self._consumer.start()
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -112,9 +112,10 @@ def rate_limit_middleware(
     app: FastAPI,
 ) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
     async def limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.url.path.startswith(UNTRACKED_PATHS):
-            return await call_next(request)
         runtime = runtime_of(request)
+        exempt = (*UNTRACKED_PATHS, *runtime.definition.rate_limit_exempt_prefixes)
+        if request.url.path.startswith(exempt):
+            return await call_next(request)
         user_id: str | None = None
         authorization = request.headers.get("authorization", "")
         if authorization.lower().startswith("bearer "):

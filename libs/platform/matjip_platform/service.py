@@ -22,6 +22,7 @@ from matjip_platform.consumer import EventConsumer
 from matjip_platform.db import Database
 from matjip_platform.handlers import EventHandlers
 from matjip_platform.http import create_app
+from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.logging import setup_logging
 from matjip_platform.migrations import upgrade_to_head
 from matjip_platform.outbox import Outbox
@@ -50,6 +51,8 @@ class ServiceDefinition:
     on_shutdown: Hook | None = None
     settings_class: type[ServiceSettings] = ServiceSettings
     key_set: Callable[["Runtime"], KeySet] | None = None  # auth verifies with its own keys
+    # Paths the per-client rate limits do not apply to (a dev-only endpoint the service calls itself).
+    rate_limit_exempt_prefixes: Sequence[str] = ()
 
 
 class Runtime:
@@ -61,7 +64,7 @@ class Runtime:
         self.db = Database.from_settings(settings)
         self.redis: Redis = Redis.from_url(settings.redis_url, decode_responses=True)
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap,
+            **kafka_connection_options(settings),
             client_id=f"matjip-{settings.service_name}",
             enable_idempotence=True,  # implies acks=all: no event is lost or duplicated by retries
             acks="all",

@@ -1,6 +1,7 @@
 """Service settings, read from MATJIP_* environment variables (docs/conventions.md)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,9 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     kafka_bootstrap: str = "127.0.0.1:59092"
     kafka_topic_prefix: str = ""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["", "OAUTHBEARER"] = ""  # OAUTHBEARER = MSK IAM auth
+    kafka_aws_region: str = ""
     redis_url: str = "redis://127.0.0.1:56379/0"
     http_host: str = "127.0.0.1"
     http_port: int = 8000

@@ -154,3 +154,34 @@ async def test_requests_are_counted_by_route_template_not_raw_path() -> None:
     assert REGISTRY.get_sample_value(
         "http_requests_total", {"method": "GET", "route": "unmatched", "status": "404"}
     )
+
+
+async def test_the_rate_limit_answers_429_with_retry_after_except_on_exempt_paths() -> None:
+    from matjip_platform.http import rate_limit_middleware
+    from matjip_platform.ratelimit import Verdict
+
+    class Exhausted:
+        async def check(self, ip: str, user_id: str | None) -> Verdict:
+            return Verdict(False, retry_after_seconds=17)
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/sandbox/charge")
+    async def exempt() -> dict[str, bool]:
+        return {"ok": True}
+
+    app.include_router(router)
+    app.middleware("http")(rate_limit_middleware(app))
+    app.state.runtime = SimpleNamespace(
+        verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip"),
+        rate_limiter=Exhausted(),
+        definition=SimpleNamespace(rate_limit_exempt_prefixes=("/sandbox/",)),
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        limited = await c.get("/conflict")
+        free = await c.get("/sandbox/charge")
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "17"
+    assert limited.json()["code"] == "rate_limited"
+    assert free.status_code == 200

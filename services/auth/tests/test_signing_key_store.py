@@ -68,6 +68,16 @@ def test_a_restart_keeps_the_same_key(tmp_path: Path, clock: Clock) -> None:
     assert _store(tmp_path, clock).signer()[0] == first
 
 
+def test_an_existing_ring_is_opened_without_writing_to_its_directory(tmp_path: Path, clock: Clock) -> None:
+    """A Kubernetes Secret is mounted read-only: opening it must not create files (not even a lock)."""
+    first = _store(tmp_path, clock).signer()[0]
+    (tmp_path / ".lock").unlink()
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    assert _store(tmp_path, clock).signer()[0] == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
 async def test_rotation_publishes_both_keys_and_tokens_of_both_verify(tmp_path: Path, clock: Clock) -> None:
     store = _store(tmp_path, clock)
     old_token = _sign(store)

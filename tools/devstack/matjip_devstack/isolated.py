@@ -51,7 +51,7 @@ def isolated_platform(work_dir: Path, env: Mapping[str, str] | None = None) -> I
     names = [s.name for s in SERVICES]
     infra = ensure_infra()
     zipkin = Zipkin()
-    zipkin.launch()
+    started_zipkin = zipkin.launch()
     database_url = create_test_database(infra, "platform")
     prefix = create_topic_prefix(infra, "platform")
     log_dir, key_dir = work_dir / "logs", work_dir / "keys"
@@ -97,3 +97,5 @@ def isolated_platform(work_dir: Path, env: Mapping[str, str] | None = None) -> I
         stack.stop_all()
         drop_test_database(infra, database_url)
         delete_topic_prefix(infra, prefix)
+        if started_zipkin:
+            zipkin.stop()

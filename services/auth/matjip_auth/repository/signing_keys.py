@@ -99,6 +99,11 @@ class SigningKeyStore:
 
     def open(self) -> None:
         """Load the keys, generating the first one when the directory has none."""
+        if (self.directory / RING_FILE).exists():
+            # In Kubernetes the ring is a read-only Secret mount, rotated by updating the Secret:
+            # nothing to create, so no lock file to write either.
+            self._loaded = self._read()
+            return
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         with self._locked():
             if not (self.directory / RING_FILE).exists():
