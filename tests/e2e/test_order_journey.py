@@ -3,11 +3,13 @@
 No service calls another's HTTP API on this path: every step after checkout travels through Kafka."""
 
 import uuid
+from typing import Any
 
 from e2e_support import (
     Platform,
     add_dish,
     assert_each_event_consumed_exactly_once,
+    eventually,
     expect,
     messages_about,
     open_store,
@@ -20,6 +22,8 @@ from e2e_support import (
     wait_until_order_can_sell,
 )
 
+REVIEW = "The tteokbokki is very spicy and chewy. Gimbap was fresh."
+
 
 def test_an_order_goes_from_checkout_to_completed_through_events_only(platform: Platform) -> None:
     customer = sign_up(platform, "CUSTOMER", "Jiwoo")
@@ -29,12 +33,24 @@ def test_an_order_goes_from_checkout_to_completed_through_events_only(platform: 
     gimbap = add_dish(owner, store["id"], name="Gimbap", price=4500)
     wait_until_order_can_sell(customer, store["id"], [tteokbokki["id"], gimbap["id"]])
 
+    # The customer browses, fills a cart (priced by order from its own copy of the menu) and checks out.
+    listed = expect(customer.get("/api/store/stores", params={"open_now": "true", "limit": 100}), 200)
+    assert store["id"] in {s["id"] for s in listed["items"]}
+    menu = expect(customer.get(f"/api/store/stores/{store['id']}/menu"), 200)
+    assert {i["name"] for i in menu["uncategorized"]} >= {"Tteokbokki", "Gimbap"}
+    expect(customer.put(f"/api/order/cart/items/{tteokbokki['id']}", json={"quantity": 2}), 200)
+    cart = expect(customer.put(f"/api/order/cart/items/{gimbap['id']}", json={"quantity": 1}), 200)
+    assert (cart["total_amount"], cart["can_check_out"]) == (2 * 12000 + 4500, True)
+
     key = uuid.uuid4().hex
-    placed = expect(place_order(customer, store["id"], [(tteokbokki["id"], 2), (gimbap["id"], 1)], key), 201)
+    placed = expect(customer.post("/api/order/orders", headers={"Idempotency-Key": key}), 201)
     order_id = placed["order_id"]
     assert placed["total_amount"] == 2 * 12000 + 4500
-    replayed = expect(place_order(customer, store["id"], [(tteokbokki["id"], 2), (gimbap["id"], 1)], key), 200)
-    assert replayed["order_id"] == order_id
+    assert expect(customer.get("/api/order/cart"), 200)["lines"] == []  # the cart became the order
+    replayed = expect(place_order(customer, store["id"], [(tteokbokki["id"], 2), (gimbap["id"], 1)], key), 422)
+    assert replayed["code"] == "idempotency_key_reused"  # same key, different request
+    again = expect(customer.post("/api/order/orders", headers={"Idempotency-Key": key}), 200)
+    assert again["order_id"] == order_id  # a retried request returns the same order
 
     wait_for_status(customer, order_id, "AWAITING_STORE")
     entry = wait_for_inbox(owner, store["id"], order_id)
@@ -89,3 +105,23 @@ def test_an_order_goes_from_checkout_to_completed_through_events_only(platform: 
     ]
     assert assert_each_event_consumed_exactly_once(platform, order_id) >= len(events)
     assert order_status(owner, order_id)["status"] == "COMPLETED"  # the store's owner may read it too
+
+    # The customer reviews the completed order; ai answers questions about the menu from the reviews.
+    review = {"order_id": order_id, "rating": 5, "text": REVIEW, "menu_item_ids": [tteokbokki["id"]]}
+    posted = eventually(
+        lambda: (r := customer.post(f"/api/store/stores/{store['id']}/reviews", json=review)).status_code == 201 and r,
+        what="store to know the order completed",
+    )
+    assert posted.json()["rating"] == 5
+    assert customer.post(f"/api/store/stores/{store['id']}/reviews", json=review).status_code == 409  # once
+    reviews = expect(customer.get(f"/api/store/stores/{store['id']}/reviews"), 200)
+    assert [r["text"] for r in reviews["items"]] == [REVIEW]
+
+    def answered() -> dict[str, Any] | None:
+        response = customer.post(f"/api/ai/stores/{store['id']}/questions", json={"question": "Is it spicy?"})
+        body = response.json() if response.status_code == 200 else {}
+        return body if body.get("grounded") else None
+
+    answer = eventually(answered, what="ai to learn the review")
+    assert "spicy" in answer["matches"][0]["snippet"].lower()
+    assert "Tteokbokki" in {item["name"] for item in answer["menu_items_mentioned"]}
