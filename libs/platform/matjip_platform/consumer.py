@@ -81,20 +81,30 @@ class EventConsumer:
         consumer = self._consumer
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=100)
-            for tp, records in batches.items():
-                handled = None
-                for record in records:
-                    await self.handle(record)
-                    handled = record.offset
-                    if stop.is_set():
-                        break
-                # One commit per partition batch: after a crash at most a batch is read again, and the
-                # inbox makes the repeats no-ops.
-                if handled is not None:
-                    await self._commit(consumer, tp, handled + 1)
-                if stop.is_set():
-                    break
+            # Partitions are independent (a key lives in one), so they are handled side by side; within a
+            # partition, strictly in order.
+            await asyncio.gather(
+                *(self._handle_partition(consumer, tp, records, stop) for tp, records in batches.items())
+            )
             await self._record_lag(consumer)
+
+    async def _handle_partition(
+        self,
+        consumer: AIOKafkaConsumer,
+        tp: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+        stop: asyncio.Event,
+    ) -> None:
+        handled = None
+        for record in records:
+            await self.handle(record)
+            handled = record.offset
+            if stop.is_set():
+                break
+        # One commit per partition batch: after a crash at most a batch is read again, and the inbox makes
+        # the repeats no-ops.
+        if handled is not None:
+            await self._commit(consumer, tp, handled + 1)
 
     async def stop(self) -> None:
         if self._consumer is not None:

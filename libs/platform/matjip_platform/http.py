@@ -65,8 +65,11 @@ async def authenticated(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("A bearer access token is required.", code="missing_token")
+    verified: tuple[str, Principal] | None = getattr(request.state, "verified_token", None)
+    if verified is not None and verified[0] == credentials.credentials:
+        return verified[1]  # the rate limiter already checked this very token: RS256 once per request
     principal = await runtime_of(request).verifier.verify(credentials.credentials)
-    request.state.principal = principal
+    request.state.verified_token = (credentials.credentials, principal)
     return principal
 
 
@@ -120,8 +123,11 @@ def rate_limit_middleware(
         authorization = request.headers.get("authorization", "")
         if authorization.lower().startswith("bearer "):
             # Only a verified token earns a per-user budget; anything else is limited by IP alone.
+            token = authorization[7:].strip()
             try:
-                user_id = str((await runtime.verifier.verify(authorization[7:].strip())).user_id)
+                principal = await runtime.verifier.verify(token)
+                request.state.verified_token = (token, principal)
+                user_id = str(principal.user_id)
             except Unauthorized:
                 user_id = None
         ip = request.client.host if request.client else "unknown"
