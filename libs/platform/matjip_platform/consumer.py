@@ -162,6 +162,8 @@ class EventConsumer:
                             return "duplicate"
                         await handler(HandlerContext(session, envelope, self.outbox), event)  # type: ignore[operator]
                     self.on_commit()
+                    # One line per handled event (with its order id bound above): an order's story in the logs.
+                    log.info("event_processed", topic=record.topic, attempt=attempt)
                     return "processed"
                 except Exception as exc:
                     if attempt == self.retry.max_attempts:
