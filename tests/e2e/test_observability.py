@@ -91,7 +91,9 @@ def test_one_order_is_one_trace_across_the_services_and_the_metrics_move(platfor
 
     spans = eventually(spans_of_every_service, timeout=60, what=f"trace {trace_id} to reach {ORDER_PATH_SERVICES}")
     kinds = {span.get("kind") for span in spans}
-    assert {"SERVER", "PRODUCER", "CONSUMER"} <= kinds
+    assert {"SERVER", "CLIENT", "PRODUCER", "CONSUMER"} <= kinds
+    databases = {span.get("tags", {}).get("db.system") for span in spans}  # type: ignore[union-attr]
+    assert {"postgresql", "redis"} <= databases, "SQL and Redis calls are spans of the trace too"
     tagged = [span for span in spans if span.get("tags", {}).get("matjip.order_id") == order_id]  # type: ignore[union-attr]
     assert tagged, "spans carry the order id"
 
