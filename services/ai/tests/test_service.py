@@ -227,7 +227,7 @@ async def test_a_review_is_embedded_once_however_often_it_arrives(ai: AiUnderTes
     assert stored.embedding_model == "all-MiniLM-L6-v2"
     assert matrix_from_bytes(stored.sentence_embeddings, 384).shape == (1, 384)  # one sentence
 
-    await ai.redeliver(event, envelope)  # the same message again (a producer retry)
+    await ai.redeliver(envelope)  # the same message again (a producer retry)
     await ai.deliver(event)  # the same review re-announced under a new event id (a replay)
 
     async with ai.service.runtime.db.transaction() as session:
@@ -328,13 +328,12 @@ async def test_redelivered_order_events_change_nothing(ai: AiUnderTest) -> None:
     before = await snapshot()
     assert before[2] == "COMPLETED"
 
-    events = [tteokbokki, fish_cake_soup, *mine, placed, completed]
-    for event, envelope in zip(events, envelopes, strict=True):
-        await ai.redeliver(event, envelope)  # the very same messages again
+    for envelope in envelopes:
+        await ai.redeliver(envelope)  # the very same messages again
     # The same facts under new event ids, late and out of order: an early status after completion. Being
     # behind the redeliveries on their partitions, their consumption means the redeliveries were handled.
     stale = completed.model_copy(update={"status": OrderStatus.AWAITING_STORE})
     sentinels = await ai.publish(completed, placed, stale, *mine, tteokbokki, fish_cake_soup)
-    await ai.consumed(*sentinels)
+    await ai.processed(*sentinels)
 
     assert await snapshot() == before

@@ -5,27 +5,20 @@ producer for order's and store's events and a reader of SSE frames."""
 import asyncio
 import contextlib
 import json
-import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
-from sqlalchemy import select
 
-from matjip_contracts.events.base import Event
 from matjip_contracts.events.common import OrderLine, OrderStatus, Role
 from matjip_contracts.events.order import OrderPlaced, OrderStatusChanged
 from matjip_contracts.events.store import StoreUpdated
 from matjip_platform.envelope import Envelope
-from matjip_platform.messaging_tables import processed_events
-from matjip_platform.testing import RunningService, TestKeys
-
-WAIT_SECONDS = 20.0
+from matjip_platform.testing import WAIT_SECONDS, ServiceUnderTest
 
 
 @dataclass
@@ -103,16 +96,8 @@ class User:
 
 
 @dataclass
-class NotificationUnderTest:
-    service: RunningService
-    keys: TestKeys
-    topic_prefix: str
-    producer: AIOKafkaProducer
+class NotificationUnderTest(ServiceUnderTest):
     base_url: str  # the real HTTP server
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.service.client
 
     def user(self, role: Role = Role.CUSTOMER) -> User:
         user_id = uuid.uuid4()
@@ -149,16 +134,6 @@ class NotificationUnderTest:
         return items
 
     # --- the events notification consumes ------------------------------------------------------------
-
-    async def send(self, event: Event) -> Envelope:
-        envelope = Envelope.wrap(event, source="test")
-        await self.producer.send_and_wait(
-            self.topic_prefix + event.topic,
-            value=envelope.kafka_value(),
-            key=envelope.key.encode(),
-            headers=envelope.kafka_headers(),
-        )
-        return envelope
 
     async def store(self, owner: User, revision: int = 1, store_id: uuid.UUID | None = None) -> uuid.UUID:
         store_id = store_id or uuid.uuid4()
@@ -209,31 +184,3 @@ class NotificationUnderTest:
                 changed_at=datetime.now(UTC),
             )
         )
-
-    async def processed(self, *envelopes: Envelope) -> None:
-        ids = {env.event_id for env in envelopes}
-
-        async def done() -> bool:
-            async with self.service.runtime.db.transaction() as session:
-                found = await session.scalars(
-                    select(processed_events.c.event_id).where(processed_events.c.event_id.in_(ids))
-                )
-                return set(found) == ids
-
-        await poll(done, f"notification did not process {ids}")
-
-
-def listening_socket() -> socket.socket:
-    """A socket listening on a free loopback port, for a uvicorn of the test's own."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    return listener
-
-
-async def poll(condition: Callable[[], Awaitable[bool]], message: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        await asyncio.sleep(0.05)

@@ -15,8 +15,9 @@ from matjip_devstack.infra import Infra
 from matjip_notification.api.notifications import notification_frames
 from matjip_notification.components import components_of
 from matjip_notification.hub import NotificationHub
+from matjip_platform.testing import listening_socket, poll
 
-from .harness import NotificationUnderTest, listening_socket, poll
+from .harness import NotificationUnderTest
 
 pytestmark = pytest.mark.integration
 

@@ -2,20 +2,14 @@
 served over real HTTP on a free loopback port too (its adapter calls the mounted sandbox PG through it),
 with a producer for order's commands and a live log of what payment publishes."""
 
-import asyncio
-import contextlib
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
-from matjip_contracts.events.base import Event
 from matjip_contracts.events.common import OrderStatus, Role
 from matjip_contracts.events.order import OrderStatusChanged
 from matjip_contracts.events.payment import AuthorizePayment
@@ -23,76 +17,15 @@ from matjip_payment.components import PaymentComponents, components_of
 from matjip_payment.domain.gateway import checkout_payment_key
 from matjip_payment.reconciliation import ReconciliationReport, reconcile_once
 from matjip_platform.envelope import Envelope
-from matjip_platform.messaging_tables import outbox_events, processed_events
-from matjip_platform.testing import RunningService, TestKeys
+from matjip_platform.messaging_tables import outbox_events
+from matjip_platform.testing import ServiceUnderTest, TopicLog
 
-WAIT_SECONDS = 20.0
 SANDBOX = "/api/payment/sandbox-pg"
 
 
-class TopicLog:
-    """Every message of one topic from its beginning, collected in the background while tests run."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.envelopes: list[Envelope] = []
-        self._changed = asyncio.Condition()
-        self._consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._collect())
-
-    async def _collect(self) -> None:
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=100)
-            records = [record for records in batches.values() for record in records]
-            if records:
-                async with self._changed:
-                    self.envelopes += [Envelope.from_kafka(r.key, r.value, r.headers) for r in records]
-                    self._changed.notify_all()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
-
-    def of_order(self, order_id: uuid.UUID, event_type: str | None = None) -> list[Envelope]:
-        return [
-            env
-            for env in self.envelopes
-            if env.key == str(order_id) and (event_type is None or env.event_type == event_type)
-        ]
-
-    async def wait_for(self, order_id: uuid.UUID, event_type: str, count: int = 1) -> list[Envelope]:
-        def enough() -> bool:
-            return len(self.of_order(order_id, event_type)) >= count
-
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(enough), WAIT_SECONDS)
-            except TimeoutError:
-                raise AssertionError(
-                    f"{count} x {event_type} for {order_id} did not arrive; got {self.of_order(order_id)}"
-                ) from None
-        return self.of_order(order_id, event_type)
-
-
 @dataclass
-class PaymentUnderTest:
-    service: RunningService
-    keys: TestKeys
-    topic_prefix: str
-    producer: AIOKafkaProducer
-    events: TopicLog
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.service.client
+class PaymentUnderTest(ServiceUnderTest):
+    events: TopicLog  # payment.events
 
     @property
     def components(self) -> PaymentComponents:
@@ -102,20 +35,6 @@ class PaymentUnderTest:
         return self.keys.auth_header(user_id, role)
 
     # --- order's side of the conversation ------------------------------------------------------------
-
-    async def send(self, event: Event) -> Envelope:
-        """Produce `event` as order would; returns its envelope (send it again to redeliver)."""
-        envelope = Envelope.wrap(event, source="test")
-        await self.redeliver(envelope, event.topic)
-        return envelope
-
-    async def redeliver(self, envelope: Envelope, topic: str) -> None:
-        await self.producer.send_and_wait(
-            self.topic_prefix + topic,
-            value=envelope.kafka_value(),
-            key=envelope.key.encode(),
-            headers=envelope.kafka_headers(),
-        )
 
     async def authorize(self, customer_id: uuid.UUID, amount: int = 18000) -> tuple[uuid.UUID, Envelope]:
         order_id = uuid.uuid4()
@@ -134,19 +53,6 @@ class PaymentUnderTest:
                 changed_at=datetime.now(UTC),
             )
         )
-
-    async def processed(self, *envelopes: Envelope) -> None:
-        """Wait until payment's consumer has committed the handling of these messages."""
-        ids = {env.event_id for env in envelopes}
-
-        async def done() -> bool:
-            async with self.service.runtime.db.transaction() as session:
-                found = await session.scalars(
-                    select(processed_events.c.event_id).where(processed_events.c.event_id.in_(ids))
-                )
-                return set(found) == ids
-
-        await poll(done, f"payment did not process {ids}")
 
     async def outbox(self, order_id: uuid.UUID, event_types: Iterable[str] | None = None) -> list[str]:
         """The event types payment has written for an order (published or not): the source of truth for
@@ -194,12 +100,3 @@ class PaymentUnderTest:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
-
-
-async def poll(condition: Callable[[], Awaitable[bool]], message: str) -> None:
-    """Wait until an async `condition()` is true (a bounded poll instead of a guessed sleep)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        await asyncio.sleep(0.05)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 async def test_a_customer_sees_their_payment_and_nobody_else_does(payment: PaymentUnderTest) -> None:
     customer = uuid.uuid4()
     order_id, _ = await payment.authorize(customer, amount=11000)
-    await payment.events.wait_for(order_id, "payment.authorized")
+    await payment.events.wait_for("payment.authorized", key=order_id)
     path = f"/api/payment/payments/{order_id}"
 
     own = await payment.client.get(path, headers=payment.headers(customer))
@@ -39,7 +39,7 @@ async def test_admins_page_through_every_payment(payment: PaymentUnderTest) -> N
     customer = uuid.uuid4()
     orders = [(await payment.authorize(customer))[0] for _ in range(3)]
     for order_id in orders:
-        await payment.events.wait_for(order_id, "payment.authorized")
+        await payment.events.wait_for("payment.authorized", key=order_id)
     admin = payment.headers(uuid.uuid4(), Role.ADMIN)
 
     seen: list[str] = []

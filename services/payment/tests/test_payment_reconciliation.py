@@ -13,8 +13,9 @@ from matjip_payment import application
 from matjip_payment.gateway.toss import TossPaymentsGateway
 from matjip_payment.reconciliation import reconcile
 from matjip_payment.repository import refunds
+from matjip_platform.testing import poll
 
-from .harness import PaymentUnderTest, poll
+from .harness import PaymentUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +31,8 @@ async def test_an_unknown_charge_of_a_cancelled_order_is_recorded_then_refunded(
     report = await payment.reconcile()
 
     assert order_id in report.recorded_charges and order_id in report.refunded
-    [authorized] = await payment.events.wait_for(order_id, AUTHORIZED)
-    [refunded] = await payment.events.wait_for(order_id, REFUNDED)
+    [authorized] = await payment.events.wait_for(AUTHORIZED, key=order_id)
+    [refunded] = await payment.events.wait_for(REFUNDED, key=order_id)
     assert authorized.payload["amount"] == refunded.payload["amount"] == 31000
     intent = await payment.payment(order_id)
     assert intent["status"] == "REFUNDED" and intent["customer_id"] == str(customer)
@@ -43,26 +44,26 @@ async def test_a_charge_behind_a_failed_intent_is_published_and_order_can_refund
     customer = uuid.uuid4()
     await payment.scenario(customer, "decline")
     order_id, _ = await payment.authorize(customer, amount=8000)
-    await payment.events.wait_for(order_id, FAILED)
+    await payment.events.wait_for(FAILED, key=order_id)
     await payment.scenario(customer, "approve")
     await payment.charge_behind_payments_back(order_id, customer, amount=8000)
 
     report = await payment.reconcile()
     assert order_id in report.recorded_charges and order_id not in report.refunded  # nothing says refund yet
-    await payment.events.wait_for(order_id, AUTHORIZED)
+    await payment.events.wait_for(AUTHORIZED, key=order_id)
     assert (await payment.payment(order_id))["status"] == "AUTHORIZED"
     assert order_id not in (await payment.reconcile()).recorded_charges  # recorded once
 
     # Order, cancelled by the failure, answers the late PaymentAuthorized with RefundPayment.
     await payment.send(RefundPayment(order_id=order_id, reason="payment_failed"))
-    await payment.events.wait_for(order_id, REFUNDED)
+    await payment.events.wait_for(REFUNDED, key=order_id)
     assert await payment.outbox(order_id) == [FAILED, AUTHORIZED, REFUNDED]
 
 
 async def test_a_refund_the_pg_could_not_take_is_retried_by_the_next_pass(payment: PaymentUnderTest) -> None:
     customer = uuid.uuid4()
     order_id, _ = await payment.authorize(customer)
-    await payment.events.wait_for(order_id, AUTHORIZED)
+    await payment.events.wait_for(AUTHORIZED, key=order_id)
 
     # The PG is unreachable when the refund comes (nothing listens on port 9 of loopback).
     async with httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=0.5) as dead:
@@ -76,7 +77,7 @@ async def test_a_refund_the_pg_could_not_take_is_retried_by_the_next_pass(paymen
 
     report = await payment.reconcile()
     assert order_id in report.refunded
-    await payment.events.wait_for(order_id, REFUNDED)
+    await payment.events.wait_for(REFUNDED, key=order_id)
     async with payment.components.db.transaction() as session:
         assert await refunds.requested(session, order_id) == "customer_cancelled"
 
@@ -90,7 +91,7 @@ async def test_the_background_job_runs_passes_until_stopped(payment: PaymentUnde
     stop = asyncio.Event()
     job = asyncio.create_task(reconcile(runtime, stop))
     try:
-        await payment.events.wait_for(order_id, AUTHORIZED)
+        await payment.events.wait_for(AUTHORIZED, key=order_id)
     finally:
         stop.set()
         await asyncio.wait_for(job, 10)

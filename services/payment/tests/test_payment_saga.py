@@ -28,7 +28,7 @@ async def test_approved_payment_is_authorized_with_one_charge(payment: PaymentUn
     customer = uuid.uuid4()
     order_id, _ = await payment.authorize(customer, amount=23500)
 
-    [authorized] = await payment.events.wait_for(order_id, AUTHORIZED)
+    [authorized] = await payment.events.wait_for(AUTHORIZED, key=order_id)
     intent = await payment.payment(order_id)
     assert authorized.payload == {"order_id": str(order_id), "payment_id": intent["payment_id"], "amount": 23500}
     assert intent["status"] == "AUTHORIZED" and intent["customer_id"] == str(customer)
@@ -42,7 +42,7 @@ async def test_declined_payment_fails_with_the_reason_and_charges_nothing(paymen
     await payment.scenario(customer, "decline")
     order_id, _ = await payment.authorize(customer)
 
-    [failed] = await payment.events.wait_for(order_id, FAILED)
+    [failed] = await payment.events.wait_for(FAILED, key=order_id)
     assert failed.payload == {"order_id": str(order_id), "reason": "card_declined"}
     assert await payment.charges(order_id) == []
     intent = await payment.payment(order_id)
@@ -56,7 +56,7 @@ async def test_a_timeout_is_retried_and_charges_once(payment: PaymentUnderTest) 
     timeouts_before = gateway_requests("confirm", "timeout")
     order_id, _ = await payment.authorize(customer)
 
-    await payment.events.wait_for(order_id, AUTHORIZED)
+    await payment.events.wait_for(AUTHORIZED, key=order_id)
     assert len(await payment.charges(order_id)) == 1
     assert gateway_requests("confirm", "timeout") >= timeouts_before + 1  # the first attempt did time out
     assert await payment.outbox(order_id) == [AUTHORIZED]
@@ -70,7 +70,7 @@ async def test_a_redelivered_command_still_charges_once_and_publishes_once(payme
     again = await payment.send(AuthorizePayment(order_id=order_id, customer_id=customer, amount=18000))
     await payment.processed(envelope, again)
 
-    await payment.events.wait_for(order_id, AUTHORIZED)
+    await payment.events.wait_for(AUTHORIZED, key=order_id)
     assert len(await payment.charges(order_id)) == 1
     assert await payment.outbox(order_id) == [AUTHORIZED]
 
@@ -78,13 +78,13 @@ async def test_a_redelivered_command_still_charges_once_and_publishes_once(payme
 async def test_refund_payment_twice_refunds_once(payment: PaymentUnderTest) -> None:
     customer = uuid.uuid4()
     order_id, _ = await payment.authorize(customer, amount=12000)
-    await payment.events.wait_for(order_id, AUTHORIZED)
+    await payment.events.wait_for(AUTHORIZED, key=order_id)
 
     first = await payment.send(RefundPayment(order_id=order_id, reason="store_rejected"))
     second = await payment.send(RefundPayment(order_id=order_id, reason="store_rejected"))
     await payment.processed(first, second)
 
-    [refunded] = await payment.events.wait_for(order_id, REFUNDED)
+    [refunded] = await payment.events.wait_for(REFUNDED, key=order_id)
     assert refunded.payload["amount"] == 12000
     [charge] = await payment.charges(order_id)
     assert charge["status"] == "CANCELED" and charge["cancelReason"] == "store_rejected"
@@ -96,7 +96,7 @@ async def test_refund_of_nothing_charged_publishes_nothing(payment: PaymentUnder
     customer = uuid.uuid4()
     await payment.scenario(customer, "decline")
     order_id, _ = await payment.authorize(customer)
-    await payment.events.wait_for(order_id, FAILED)
+    await payment.events.wait_for(FAILED, key=order_id)
 
     refund = await payment.send(RefundPayment(order_id=order_id, reason="payment_failed"))
     await payment.processed(refund)
@@ -111,7 +111,7 @@ async def test_an_order_already_cancelled_is_not_charged(payment: PaymentUnderTe
     await payment.processed(cancelled)
 
     await payment.send(AuthorizePayment(order_id=order_id, customer_id=customer, amount=9000))
-    [failed] = await payment.events.wait_for(order_id, FAILED)
+    [failed] = await payment.events.wait_for(FAILED, key=order_id)
     assert failed.payload["reason"] == "order_cancelled"
     assert await payment.charges(order_id) == []
 
@@ -124,7 +124,7 @@ async def test_fail_after_charge_is_found_out_then_refunded_when_the_order_is_ca
     order_id, _ = await payment.authorize(customer, amount=15000)
 
     # The PG answered 500 after charging; the adapter asked it and learned of the charge.
-    await payment.events.wait_for(order_id, AUTHORIZED)
+    await payment.events.wait_for(AUTHORIZED, key=order_id)
     [charge] = await payment.charges(order_id)
     assert charge["status"] == "DONE"
 
@@ -133,7 +133,7 @@ async def test_fail_after_charge_is_found_out_then_refunded_when_the_order_is_ca
     report = await payment.reconcile()
     assert order_id in report.refunded
 
-    await payment.events.wait_for(order_id, REFUNDED)
+    await payment.events.wait_for(REFUNDED, key=order_id)
     [charge] = await payment.charges(order_id)
     assert charge["status"] == "CANCELED"
     assert order_id not in (await payment.reconcile()).refunded  # a second pass has nothing left to do

@@ -1,27 +1,20 @@
 """The store service under test: running in-process against the real PostgreSQL, Kafka and Redis, with
 callers of each role, a producer for the saga's commands and a live log of what store publishes."""
 
-import asyncio
-import contextlib
-import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
-from matjip_contracts.events.base import Event
 from matjip_contracts.events.common import Role
 from matjip_contracts.topics import STORE_COMMANDS
 from matjip_platform.envelope import Envelope
-from matjip_platform.messaging_tables import outbox_events, processed_events
-from matjip_platform.testing import RunningService, TestKeys
+from matjip_platform.messaging_tables import outbox_events
+from matjip_platform.testing import ServiceUnderTest, TopicLog, messages_consumed, poll
 
-WAIT_SECONDS = 20.0
 ALWAYS_OPEN = [{"weekday": day, "opens": "00:00", "closes": "00:00"} for day in range(7)]
 SEOUL_CITY_HALL = {"lat": 37.5663, "lng": 126.9779, "radius_m": 3000}
 
@@ -35,74 +28,9 @@ class Caller:
     headers: dict[str, str]
 
 
-class TopicLog:
-    """Every message of one topic from its beginning, collected in the background while tests run."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.topic = topic
-        self.envelopes: list[Envelope] = []
-        self._changed = asyncio.Condition()
-        self._consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._collect())
-
-    async def _collect(self) -> None:
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=100)
-            records = [record for records in batches.values() for record in records]
-            if records:
-                async with self._changed:
-                    self.envelopes += [Envelope.from_kafka(r.key, r.value, r.headers) for r in records]
-                    self._changed.notify_all()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
-
-    def matching(self, event_type: str | tuple[str, ...], **fields: Any) -> list[Envelope]:
-        types = (event_type,) if isinstance(event_type, str) else event_type
-        return [
-            env
-            for env in self.envelopes
-            if env.event_type in types and all(env.payload.get(k) == v for k, v in fields.items())
-        ]
-
-    async def wait_for(self, event_type: str | tuple[str, ...], count: int = 1, **fields: Any) -> list[Envelope]:
-        """The messages of `event_type` (or any of several) whose payload has `fields` (JSON values), once at
-        least `count` arrived."""
-
-        def enough() -> bool:
-            return len(self.matching(event_type, **fields)) >= count
-
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(enough), WAIT_SECONDS)
-            except TimeoutError:
-                raise AssertionError(
-                    f"{count} x {event_type} {fields} did not arrive; got {self.matching(event_type, **fields)}"
-                ) from None
-        return self.matching(event_type, **fields)
-
-
 @dataclass
-class StoreUnderTest:
-    service: RunningService
-    keys: TestKeys
-    topic_prefix: str
-    producer: AIOKafkaProducer
-    events: TopicLog
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.service.client
+class StoreUnderTest(ServiceUnderTest):
+    events: TopicLog  # store.events
 
     def caller(self, role: Role) -> Caller:
         user_id = uuid.uuid4()
@@ -110,36 +38,8 @@ class StoreUnderTest:
 
     # --- the saga's side of the conversation ---------------------------------------------------------
 
-    async def send(self, event: Event) -> Envelope:
-        """Produce `event` as the order service would; returns its envelope (send it again to redeliver)."""
-        envelope = Envelope.wrap(event, source="test")
-        await self.redeliver(envelope, event.topic)
-        return envelope
-
-    async def redeliver(self, envelope: Envelope, topic: str = STORE_COMMANDS) -> None:
-        await self.producer.send_and_wait(
-            self.topic_prefix + topic,
-            value=envelope.kafka_value(),
-            key=envelope.key.encode(),
-            headers=envelope.kafka_headers(),
-        )
-
-    async def processed(self, *envelopes: Envelope) -> None:
-        """Wait until store's consumer has committed the handling of these messages."""
-        ids = {env.event_id for env in envelopes}
-
-        async def done() -> bool:
-            async with self.service.runtime.db.transaction() as session:
-                found = await session.scalars(
-                    select(processed_events.c.event_id).where(processed_events.c.event_id.in_(ids))
-                )
-                return set(found) == ids
-
-        await poll(done, f"store did not process {ids}")
-
     def consumed(self, event_type: str, outcome: str, topic: str = STORE_COMMANDS) -> float:
-        labels = {"topic": self.topic_prefix + topic, "event_type": event_type, "outcome": outcome}
-        return REGISTRY.get_sample_value("kafka_messages_consumed_total", labels) or 0.0
+        return messages_consumed(self.topic_prefix + topic, event_type, outcome)
 
     async def duplicate_skipped(self, envelope: Envelope, before: float, topic: str = STORE_COMMANDS) -> None:
         """Wait until the consumer has seen a redelivered message (and skipped it)."""
@@ -185,15 +85,6 @@ class StoreUnderTest:
         assert response.status_code == 200, response.text
         item: dict[str, Any] = response.json()
         return item
-
-
-async def poll(condition: Callable[[], Any], message: str) -> None:
-    """Wait until an async `condition()` is true (a bounded poll instead of a guessed sleep)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        await asyncio.sleep(0.05)
 
 
 def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -3,11 +3,9 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from matjip_contracts.topics import AUTH_EVENTS
 from matjip_devstack.infra import Infra
-from matjip_platform.testing import TestKeys, running_service
+from matjip_platform.testing import EventProducer, TestKeys, running_service
 from matjip_user.app import definition
 
 from .harness import UserUnderTest
@@ -16,17 +14,15 @@ from .harness import UserUnderTest
 @pytest.fixture(scope="session")
 async def user(infra: Infra, test_database_url: str, kafka_topic_prefix: str) -> AsyncIterator[UserUnderTest]:
     keys = TestKeys()
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        async with running_service(
+    async with (
+        EventProducer(infra.kafka_bootstrap, kafka_topic_prefix) as producer,
+        running_service(
             definition,
             database_url=test_database_url,
             kafka_bootstrap=infra.kafka_bootstrap,
             redis_url=infra.redis_url,
             topic_prefix=kafka_topic_prefix,
             keys=keys,
-        ) as service:
-            yield UserUnderTest(service, keys, producer, kafka_topic_prefix + AUTH_EVENTS)
-    finally:
-        await producer.stop()
+        ) as service,
+    ):
+        yield UserUnderTest(service, keys, producer)

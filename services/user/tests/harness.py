@@ -1,41 +1,28 @@
 """user running in-process against the real PostgreSQL, Redis and Kafka, fed UserRegistered events
 produced to the session's prefixed auth.events topic; and the steps its API tests are made of."""
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from aiokafka import AIOKafkaProducer
-from prometheus_client import REGISTRY
-from sqlalchemy import func, select
 
 from matjip_contracts.events.auth import UserRegistered
 from matjip_contracts.events.common import Role
+from matjip_contracts.topics import AUTH_EVENTS
 from matjip_platform.envelope import Envelope
-from matjip_platform.messaging_tables import processed_events
-from matjip_platform.testing import RunningService, TestKeys
+from matjip_platform.testing import ServiceUnderTest, messages_consumed, poll
 
 
-@dataclass
-class UserUnderTest:
-    service: RunningService
-    keys: TestKeys
-    producer: AIOKafkaProducer
-    topic: str
+class UserUnderTest(ServiceUnderTest):
+    @property
+    def topic(self) -> str:
+        """auth.events under the session's prefix: what user consumes."""
+        return self.topic_prefix + AUTH_EVENTS
 
     def auth(self, user_id: UUID, role: Role = Role.CUSTOMER) -> dict[str, str]:
         return self.keys.auth_header(user_id, role)
-
-    async def deliver(self, envelope: Envelope) -> None:
-        """Put an enveloped event on auth.events, as auth's outbox relay does."""
-        await self.producer.send_and_wait(
-            self.topic, value=envelope.kafka_value(), key=envelope.key.encode(), headers=envelope.kafka_headers()
-        )
 
     async def register(self, user_id: UUID | None = None, **fields: object) -> tuple[UUID, Envelope]:
         user_id = user_id or uuid4()
@@ -49,9 +36,7 @@ class UserUnderTest:
                 **fields,
             }
         )
-        envelope = Envelope.wrap(event, source="test")
-        await self.deliver(envelope)
-        return user_id, envelope
+        return user_id, await self.send(event)
 
 
 HOME = {"label": "Home", "line1": "서울특별시 마포구 양화로 45", "line2": "101동 1203호", "postal_code": "04036"}
@@ -60,10 +45,7 @@ PARENTS = {"label": "Parents", "line1": "부산광역시 해운대구 우동 140
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.1)
+    await poll(check, "condition not met in time", timeout)
 
 
 def problem_code(response: httpx.Response) -> str:
@@ -110,11 +92,4 @@ def defaults(book: list[dict[str, Any]]) -> list[str]:
 
 
 def consumed(topic: str, outcome: str) -> float:
-    labels = {"topic": topic, "event_type": "auth.user-registered", "outcome": outcome}
-    return REGISTRY.get_sample_value("kafka_messages_consumed_total", labels) or 0.0
-
-
-async def handled(user: UserUnderTest, envelope: Envelope) -> bool:
-    async with user.service.runtime.db.transaction() as session:
-        found = await session.scalar(select(func.count()).where(processed_events.c.event_id == envelope.event_id))
-    return found == 1
+    return messages_consumed(topic, "auth.user-registered", outcome)

@@ -7,7 +7,6 @@ from uuid import uuid4
 from sqlalchemy import func, select
 
 from matjip_contracts.events.common import Role
-from matjip_platform.envelope import Envelope
 from matjip_platform.testing import TestKeys
 from matjip_user.domain.addresses import MAX_ADDRESSES
 from matjip_user.repository.tables import profiles
@@ -22,7 +21,6 @@ from .harness import (
     consumed,
     defaults,
     eventually,
-    handled,
     problem_code,
     profile_arrives,
     registered,
@@ -59,16 +57,15 @@ async def test_a_redelivered_user_registered_changes_nothing(user: UserUnderTest
     duplicates_before = consumed(user.topic, "duplicate")
 
     # The very same message again (a consumer restarted before committing its offset) ...
-    await user.deliver(original)
+    await user.redeliver(original)
 
     async def duplicate_skipped() -> bool:
         return bool(consumed(user.topic, "duplicate") > duplicates_before)
 
     await eventually(duplicate_skipped)
     # ... and the same registration re-published as a new message (a replayed topic).
-    republished = Envelope.wrap(original.parse().model_copy(update={"display_name": "Someone Else"}), source="test")
-    await user.deliver(republished)
-    await eventually(lambda: handled(user, republished))
+    republished = await user.send(original.parse().model_copy(update={"display_name": "Someone Else"}))
+    await user.processed(republished, timeout=30.0)
 
     profile = (await user.service.client.get("/api/user/me", headers=user.auth(user_id))).json()
     assert (profile["display_name"], profile["phone"]) == ("Minji", "+821012345678")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import asyncpg
 
@@ -48,3 +50,18 @@ def create_topic_prefix(infra: Infra, name_prefix: str = "test") -> str:
 def delete_topic_prefix(infra: Infra, prefix: str) -> None:
     """Delete the topics made by :func:`create_topic_prefix` (and any others under that prefix)."""
     run_sync(delete_topics_with_prefix(prefix, infra.kafka_bootstrap))
+
+
+@contextmanager
+def throwaway_database_and_topics(infra: Infra, name_prefix: str) -> Iterator[tuple[str, str]]:
+    """For a service that must not share the session's: a database (its SQLAlchemy asyncpg URL) and a topic
+    prefix (every contract topic created under it) of its own for the block, both removed at the end."""
+    database_url = create_test_database(infra, name_prefix)
+    try:
+        topic_prefix = create_topic_prefix(infra, name_prefix)
+        try:
+            yield database_url, topic_prefix
+        finally:
+            delete_topic_prefix(infra, topic_prefix)
+    finally:
+        drop_test_database(infra, database_url)

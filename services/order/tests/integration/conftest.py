@@ -3,11 +3,10 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from matjip_devstack.infra import Infra
 from matjip_order.app import definition
-from matjip_platform.testing import TestKeys, running_service
+from matjip_platform.testing import EventProducer, TestKeys, running_service
 
 from .harness import Collector, OrderHarness
 
@@ -15,12 +14,10 @@ from .harness import Collector, OrderHarness
 @pytest.fixture(scope="session")
 async def order_service(infra: Infra, test_database_url: str, kafka_topic_prefix: str) -> AsyncIterator[OrderHarness]:
     keys = TestKeys()
-    collector = Collector(infra.kafka_bootstrap, kafka_topic_prefix)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
-    await producer.start()
-    await collector.start()
-    try:
-        async with running_service(
+    async with (
+        EventProducer(infra.kafka_bootstrap, kafka_topic_prefix) as producer,
+        Collector(infra.kafka_bootstrap, kafka_topic_prefix) as collector,
+        running_service(
             definition,
             database_url=test_database_url,
             kafka_bootstrap=infra.kafka_bootstrap,
@@ -31,8 +28,6 @@ async def order_service(infra: Infra, test_database_url: str, kafka_topic_prefix
             rate_limit_per_ip=1_000_000,
             rate_limit_per_user=1_000_000,
             timeout_scan_interval_seconds=0.2,
-        ) as service:
-            yield OrderHarness(service, keys, kafka_topic_prefix, producer, collector)
-    finally:
-        await collector.stop()
-        await producer.stop()
+        ) as service,
+    ):
+        yield OrderHarness(service, keys, producer, collector)

@@ -1,22 +1,17 @@
 """The order service running in-process on the real stack, with the other services played by the test:
 it produces their events to the prefixed topics and collects everything order publishes."""
 
-import asyncio
-import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time as clock
 from typing import Any
 from uuid import UUID
 
-import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
 from matjip_contracts import topics
 from matjip_contracts.events import (
-    Event,
     MenuItemOption,
     MenuItemUpdated,
     OpeningHours,
@@ -24,81 +19,24 @@ from matjip_contracts.events import (
     StoreUpdated,
 )
 from matjip_platform.envelope import Envelope
-from matjip_platform.messaging_tables import outbox_events, processed_events
-from matjip_platform.testing import RunningService, TestKeys
+from matjip_platform.messaging_tables import outbox_events
+from matjip_platform.testing import Published, ServiceUnderTest, TopicLog, poll
 
+WAIT_SECONDS = 15.0
 ALL_DAY = tuple(OpeningHours(weekday=d, opens=clock(0), closes=clock(0)) for d in range(7))
 PUBLISHED_BY_ORDER = (topics.ORDER_EVENTS, topics.STORE_COMMANDS, topics.PAYMENT_COMMANDS)
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll `check` (sync or async) until it returns something truthy; that value is returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-@dataclass(frozen=True)
-class Published:
-    topic: str  # without the test prefix
-    envelope: Envelope
-
-    @property
-    def event_type(self) -> str:
-        return self.envelope.event_type
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return self.envelope.payload
-
-
-@dataclass
-class Collector:
+class Collector(TopicLog):
     """Reads every topic order publishes to, from the beginning, for the whole session."""
 
-    bootstrap: str
-    prefix: str
-    seen: list[Published] = field(default_factory=list)
-    _consumer: AIOKafkaConsumer | None = None
-    _task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            *(self.prefix + topic for topic in PUBLISHED_BY_ORDER),
-            bootstrap_servers=self.bootstrap,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._collect())
-
-    async def _collect(self) -> None:
-        assert self._consumer is not None
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=100)
-            for records in batches.values():
-                for record in records:
-                    envelope = Envelope.from_kafka(record.key, record.value, record.headers)
-                    self.seen.append(Published(record.topic.removeprefix(self.prefix), envelope))
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-        if self._consumer is not None:
-            await self._consumer.stop()
+    def __init__(self, bootstrap: str, prefix: str) -> None:
+        super().__init__(bootstrap, *PUBLISHED_BY_ORDER, prefix=prefix, timeout=WAIT_SECONDS)
 
     def about(self, order_id: UUID | str) -> list[Published]:
         """What order published about the order, each event once (the relay may legitimately resend)."""
         unique: dict[UUID, Published] = {}
-        for published in self.seen:
+        for published in self.published:
             if published.envelope.key == str(order_id):
                 unique.setdefault(published.envelope.event_id, published)
         return list(unique.values())
@@ -122,16 +60,8 @@ class StoreFixture:
 
 
 @dataclass
-class OrderHarness:
-    service: RunningService
-    keys: TestKeys
-    prefix: str
-    producer: AIOKafkaProducer
+class OrderHarness(ServiceUnderTest):
     collector: Collector
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.service.client
 
     # --- people -------------------------------------------------------------------------------------
 
@@ -146,19 +76,6 @@ class OrderHarness:
         return self.keys.auth_header(uuid.uuid4(), Role.ADMIN)
 
     # --- playing the other services ---------------------------------------------------------------------
-
-    async def send(self, event: Event) -> Envelope:
-        envelope = Envelope.wrap(event, source="test")
-        await self.send_envelope(event.topic, envelope)
-        return envelope
-
-    async def send_envelope(self, topic: str, envelope: Envelope) -> None:
-        await self.producer.send_and_wait(
-            self.prefix + topic,
-            value=envelope.kafka_value(),
-            key=envelope.key.encode(),
-            headers=envelope.kafka_headers(),
-        )
 
     async def open_store(
         self,
@@ -204,7 +121,7 @@ class OrderHarness:
             response = await self.client.get(f"/api/order/stores/{store_id}/menu")
             return response.json() if response.status_code == 200 and check(response.json()) else None
 
-        found: dict[str, Any] = await eventually(menu, what=f"the menu of {store_id}")
+        found = await poll(menu, f"timed out waiting for the menu of {store_id}", WAIT_SECONDS)
         return found
 
     # --- orders -------------------------------------------------------------------------------------------
@@ -236,17 +153,17 @@ class OrderHarness:
             order = await self.order(order_id, headers)
             return order if order["status"] == status else None
 
-        found: dict[str, Any] = await eventually(reached, what=f"order {order_id} to be {status}")
+        found = await poll(reached, f"timed out waiting for order {order_id} to be {status}", WAIT_SECONDS)
         return found
 
     async def published(self, order_id: UUID | str, event_type: str, count: int = 1) -> list[Published]:
         """Waits until order published `count` messages of this type about the order."""
 
-        def found() -> list[Published] | None:
+        async def found() -> list[Published] | None:
             matching = [p for p in self.collector.about(order_id) if p.event_type == event_type]
             return matching if len(matching) >= count else None
 
-        result: list[Published] = await eventually(found, what=f"{count} x {event_type} for {order_id}")
+        result = await poll(found, f"timed out waiting for {count} x {event_type} for {order_id}", WAIT_SECONDS)
         return result
 
     async def settled(self, order_id: UUID | str, *consumed: Envelope) -> list[Published]:
@@ -254,15 +171,7 @@ class OrderHarness:
 
         The outbox is the record of what order emitted, so the collector must hold exactly its rows."""
 
-        async def handled() -> bool:
-            async with self.service.runtime.db.transaction() as session:
-                ids = [e.event_id for e in consumed]
-                done = await session.scalar(
-                    select(func.count()).select_from(processed_events).where(processed_events.c.event_id.in_(ids))
-                )
-            return done == len(set(ids))
-
-        await eventually(handled, what="order to handle the events sent")
+        await self.processed(*consumed, timeout=WAIT_SECONDS)
 
         async def outbox_rows() -> int:
             async with self.service.runtime.db.transaction() as session:
@@ -272,10 +181,12 @@ class OrderHarness:
             return int(count or 0)
 
         expected = await outbox_rows()
-        result: list[Published] = await eventually(
-            lambda: (found := self.collector.about(order_id)) and len(found) >= expected and found,
-            what=f"{expected} messages about {order_id}",
-        )
+
+        async def caught_up() -> list[Published] | None:
+            found = self.collector.about(order_id)
+            return found if found and len(found) >= expected else None
+
+        result = await poll(caught_up, f"timed out waiting for {expected} messages about {order_id}", WAIT_SECONDS)
         assert len(result) == expected, "order published events its outbox does not hold"
         return result
 

@@ -183,7 +183,7 @@ async def test_checkout_refusals(order_service: OrderHarness) -> None:
     ] == "unknown_store"
 
     assert (await app.client.get("/api/order/orders", headers=customer.headers)).json()["items"] == []
-    assert not [p for p in app.collector.seen if p.payload.get("customer_id") == str(customer.user_id)]
+    assert not [p for p in app.collector.published if p.payload.get("customer_id") == str(customer.user_id)]
 
 
 async def test_checkout_needs_a_customer(order_service: OrderHarness) -> None:

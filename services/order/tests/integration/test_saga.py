@@ -314,7 +314,7 @@ async def test_redelivered_and_stale_events_change_nothing_twice(order_service: 
 
     async def twice(event: Any) -> None:
         envelope = await app.send(event)
-        await app.send_envelope(event.topic, envelope)  # the very same message again (a redelivery)
+        await app.redeliver(envelope)  # the very same message again (a redelivery)
         sent.append(envelope)
 
     await twice(StockReserved(order_id=order_id, store_id=store.store_id))
