@@ -92,8 +92,11 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 def health_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/health/live")
-    async def live() -> dict[str, str]:
+    @router.get("/health/live", response_model=None)
+    async def live(request: Request) -> JSONResponse | dict[str, str]:
+        crashed = runtime_of(request).crashed_task
+        if crashed is not None:
+            return problem_response(503, f"The {crashed} loop stopped; restart me.", code="task_crashed")
         return {"status": "up"}
 
     @router.get("/health/ready", response_model=None)

@@ -91,6 +91,7 @@ class Runtime:
         )
         self.extras: dict[str, Any] = {}  # service-specific collaborators set by on_startup
         self.draining = False
+        self.crashed_task: str | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -123,9 +124,9 @@ class Runtime:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # A dead loop would silently stop the service's work: crash loudly so it is restarted.
+                # A dead loop would silently stop the service's work: fail liveness so it is restarted.
                 log.exception("background_task_crashed", task=name)
-                self.draining = True
+                self.crashed_task = name
 
         self._tasks.append(asyncio.create_task(guarded(), name=name))
 
