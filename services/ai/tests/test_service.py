@@ -248,6 +248,19 @@ async def test_menu_items_keep_their_newest_revision(ai: AiUnderTest) -> None:
     assert (row.name, row.price, row.sold_out, row.revision) == ("Rose Tteokbokki", 15000, True, 3)
 
 
+async def test_a_price_or_stock_change_under_the_same_name_is_applied(ai: AiUnderTest) -> None:
+    """The name's embedding is kept, and the newer snapshot still lands (it used to be dead-lettered)."""
+    store = uuid4()
+    item_id = uuid4()
+    await ai.deliver(menu_item(store, "Japchae", 11000, revision=1, item_id=item_id))
+    await ai.deliver(menu_item(store, "Japchae", 13000, revision=2, sold_out=True, item_id=item_id))
+
+    async with ai.service.runtime.db.transaction() as session:
+        row = (await session.execute(select(menu_items).where(menu_items.c.menu_item_id == item_id))).one()
+    assert (row.price, row.sold_out, row.revision) == (13000, True, 2)
+    assert row.name_embedding is not None
+
+
 # --- recommendations ----------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, exists, func, literal, select, union_all
+from sqlalchemy import Row, and_, exists, func, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -87,10 +87,17 @@ async def save_menu_item(
         "removed": event.removed,
         "revision": event.revision,
     }
+    if name_embedding is None:
+        # The row exists (its name is what was compared): an upsert would fail NOT NULL on the embedding
+        # before ON CONFLICT is even considered, so this is a plain update of the newer snapshot.
+        await session.execute(
+            update(menu_items)
+            .where(menu_items.c.menu_item_id == event.menu_item_id, menu_items.c.revision < event.revision)
+            .values({k: v for k, v in values.items() if k != "menu_item_id"})
+        )
+        return
+    values |= {"name_embedding": to_bytes(name_embedding), "embedding_model": model}
     updated = [k for k in values if k != "menu_item_id"]
-    if name_embedding is not None:
-        values |= {"name_embedding": to_bytes(name_embedding), "embedding_model": model}
-        updated += ["name_embedding", "embedding_model"]
     statement = insert(menu_items).values(values)
     await session.execute(
         statement.on_conflict_do_update(
