@@ -27,17 +27,35 @@ async def echo(request: Request) -> Response:
     }, headers={"x-upstream": "echo"})
 
 
+_released = asyncio.Event()
+
+
 async def sse(request: Request) -> Response:
+    """Event 0 at once, then waits for /api/echo/sse-release (or 20 s): the later events say which came
+    first, so a proxy that buffers the stream is caught without measuring time."""
+
     async def events() -> AsyncIterator[bytes]:
-        for i in range(3):
-            yield f"id: {i}\nevent: tick\ndata: {i}\n\n".encode()
-            await asyncio.sleep(1.0)
+        _released.clear()
+        yield b"id: 0\nevent: tick\ndata: 0\n\n"
+        try:
+            await asyncio.wait_for(_released.wait(), 20.0)
+            outcome = "released"
+        except TimeoutError:
+            outcome = "timed-out"
+        for i in (1, 2):
+            yield f"id: {i}\nevent: tick\ndata: {outcome}\n\n".encode()
 
     return StreamingResponse(events(), media_type="text/event-stream")
 
 
+async def sse_release(request: Request) -> Response:
+    _released.set()
+    return JSONResponse({"released": True})
+
+
 app = Starlette(routes=[
     Route("/api/echo/sse", sse),
+    Route("/api/echo/sse-release", sse_release, methods=["POST"]),
     Route("/api/echo/{rest:path}", echo, methods=["GET", "POST", "PUT", "DELETE"]),
 ])
 

@@ -3,5 +3,5 @@
 Public API for tests:
 - :func:`matjip_devstack.infra.ensure_infra` starts PostgreSQL, Redis and Kafka if needed;
 - :class:`matjip_devstack.stack.ServiceStack` runs services as real processes;
-- :func:`matjip_devstack.edge.create_app` is the local reverse proxy.
+- :func:`matjip_devstack.edge.spawn_edge` starts the local edge (nginx) in front of them.
 """

@@ -20,6 +20,7 @@ from typing import Protocol
 import httpx
 
 from matjip_devstack import config
+from matjip_devstack.edge import default_upstreams, spawn_edge, web_root_default
 from matjip_devstack.infra import ensure_infra, stop_infra
 from matjip_devstack.kafka import Kafka
 from matjip_devstack.paths import ADMIN_ENV, LOGS, ROOT, RUN, ensure_dirs
@@ -64,15 +65,15 @@ def _edge_healthy() -> bool:
 
 
 def start_edge() -> bool:
-    """Start the edge proxy in its own process; True if this call started it."""
+    """Start the edge (nginx) in its own process; True if this call started it."""
     if read_pidfile(EDGE_PIDFILE) is not None:
         wait_until(_edge_healthy, 30, "the edge")
         return False
     if _edge_healthy():
         return False
     log = LOGS / "edge.log"
-    handle = spawn("edge", [sys.executable, "-m", "matjip_devstack.edge"], log_path=log, pid_dir=RUN,
-                   env=os.environ | {"PYTHONUNBUFFERED": "1"}, cwd=ROOT)
+    handle = spawn_edge(port=config.EDGE_PORT, upstreams=default_upstreams(), state_dir=RUN / "edge",
+                        log_path=log, web_root=web_root_default(), pid_dir=RUN)
 
     def ready() -> bool:
         if not handle.alive():

@@ -1,10 +1,16 @@
-"""The local edge: a reverse proxy on 127.0.0.1:8080 routing `/api/<service>/...` to that service.
+"""The local edge: nginx (Debian's) on 127.0.0.1:8080 routing `/api/<service>/...` to that service and
+serving the web app's build at `/`.
 
-Paths are forwarded unchanged (every service serves under `/api/<service>`), bodies stream both ways so
-Server-Sent Events pass through as they are produced. Rate limiting lives in the services, not here.
+nginx rather than a Python proxy: the edge must not be what limits the platform on two cores (a Python
+proxy spent more CPU per request than the service behind it). Paths are forwarded unchanged (every
+service serves under `/api/<service>`); responses are not buffered, so Server-Sent Events pass through as
+they are produced; connections to the services are kept alive and pooled. Errors the edge itself
+answers (unknown route, service down or silent) are problem+json like the services' own.
 
-Run with `python -m matjip_devstack.edge [--host H] [--port P]`; upstreams default to the
-conventions' ports and can be replaced with MATJIP_EDGE_UPSTREAMS='{"auth": "http://127.0.0.1:9001"}'.
+Run with `python -m matjip_devstack.edge [--host H] [--port P] [--state-dir D] [--web-root W]`: it writes
+the nginx configuration into the state directory and becomes nginx (same pid, so the pid file and
+SIGTERM work as for any process of the stack). Upstreams default to the conventions' ports and can be
+replaced with MATJIP_EDGE_UPSTREAMS='{"auth": "http://127.0.0.1:9001", "order": ["http://...", ...]}'.
 """
 
 from __future__ import annotations
@@ -12,138 +18,232 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from typing import Any
-
-import httpx
-from starlette.applications import Starlette
-from starlette.background import BackgroundTask
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from matjip_devstack import config
+from matjip_devstack.packages import apt_install
+from matjip_devstack.paths import ROOT, RUN
+from matjip_devstack.processes import Handle, StackError, spawn
 from matjip_devstack.services import SERVICES
 
-# RFC 9110 hop-by-hop fields: they describe one connection, never the forwarded message.
-_HOP_BY_HOP = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "proxy-connection",
-})
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+WEB_DIST = ROOT / "web" / "dist"
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_UPSTREAM = re.compile(r"^http://([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):[0-9]{1,5}$")
+
+Upstreams = Mapping[str, Sequence[str]]
 
 
-def default_upstreams() -> dict[str, str]:
+def nginx_binary() -> str:
+    """nginx from Debian's `nginx-light` package, installed on first use."""
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if found is None:
+        apt_install(["nginx-light"], "the local edge")
+        found = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(found).exists():
+        raise StackError("nginx not found after installing nginx-light")
+    return found
+
+
+def default_upstreams() -> dict[str, list[str]]:
     raw = os.environ.get("MATJIP_EDGE_UPSTREAMS")
     if raw:
-        return {str(k): str(v).rstrip("/") for k, v in json.loads(raw).items()}
-    return {s.name: f"http://{config.HOST}:{s.port}" for s in SERVICES}
+        return parse_upstreams(raw)
+    return {s.name: [f"http://{config.HOST}:{s.port}"] for s in SERVICES}
 
 
-def problem(status: int, title: str, code: str, detail: str, instance: str) -> JSONResponse:
-    return JSONResponse(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code,
-         "instance": instance},
-        status_code=status,
-        media_type="application/problem+json",
-    )
+def parse_upstreams(raw: str) -> dict[str, list[str]]:
+    """`{"name": "http://host:port"}` or `{"name": ["http://host:port", ...]}` (replicas)."""
+    parsed = json.loads(raw)
+    if not isinstance(parsed, dict):
+        raise StackError("MATJIP_EDGE_UPSTREAMS must be a JSON object")
+    upstreams: dict[str, list[str]] = {}
+    for name, value in parsed.items():
+        urls = [value] if isinstance(value, str) else list(value)
+        upstreams[str(name)] = [str(url).rstrip("/") for url in urls]
+    return upstreams
 
 
-def _forward_headers(request: Request) -> list[tuple[bytes, bytes]]:
-    headers = [
-        (k, v) for k, v in request.headers.raw
-        if k.decode("latin-1").lower() not in _HOP_BY_HOP and k.lower() != b"host"
+def _problem(status: int, title: str, code: str, detail: str) -> str:
+    # $edge_instance is the request path restricted to URI characters that need no JSON escaping.
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code})
+    return body[:-1] + ', "instance": "$edge_instance"}'
+
+
+def _quoted(text: str) -> str:
+    """An nginx string literal (single quotes; the JSON inside uses double quotes only)."""
+    if "'" in text or "\\" in text:
+        raise ValueError(f"cannot quote {text!r} for nginx")
+    return f"'{text}'"
+
+
+def render_config(
+    *,
+    host: str,
+    port: int,
+    upstreams: Upstreams,
+    state_dir: Path,
+    log_path: Path,
+    web_root: Path | None,
+    run_as_root: bool,
+) -> str:
+    """The whole nginx.conf of the edge."""
+    for name, urls in upstreams.items():
+        if not _NAME.match(name):
+            raise StackError(f"invalid service name for the edge: {name!r}")
+        if not urls:
+            raise StackError(f"service {name!r} has no upstream address")
+        for url in urls:
+            if not _UPSTREAM.match(url):
+                raise StackError(f"edge upstream for {name} must look like http://host:port, not {url!r}")
+    known = ", ".join(sorted(upstreams))
+    lines: list[str] = [
+        "# Generated by matjip_devstack.edge; rewritten at every start.",
+        *(["user root;"] if run_as_root else []),
+        "daemon off;",
+        "master_process on;",
+        # One worker: the edge shares two cores with every service, Kafka and PostgreSQL.
+        "worker_processes 1;",
+        f"pid {state_dir / 'nginx.pid'};",
+        f"error_log {log_path} warn;",
+        "events { worker_connections 8192; multi_accept on; }",
+        "http {",
+        "  access_log off;",  # RED metrics live in the services; an access line per request costs CPU
+        "  server_tokens off;",
+        "  include /etc/nginx/mime.types;",
+        "  default_type application/octet-stream;",
+        "  sendfile on;",
+        "  tcp_nodelay on;",
+        "  keepalive_timeout 75s;",
+        "  keepalive_requests 100000;",
+        "  client_max_body_size 1m;",
+        f"  client_body_temp_path {state_dir / 'client_body'};",
+        f"  proxy_temp_path {state_dir / 'proxy'};",
+        f"  fastcgi_temp_path {state_dir / 'fastcgi'};",
+        f"  uwsgi_temp_path {state_dir / 'uwsgi'};",
+        f"  scgi_temp_path {state_dir / 'scgi'};",
+        "  gzip on;",
+        "  gzip_types application/json application/problem+json application/javascript text/css image/svg+xml;",
+        "  gzip_min_length 1024;",
+        '  map $request_uri $edge_instance { "~^(?<path>/[A-Za-z0-9._~/%:@!()*+,=-]*)" $path; default ""; }',
     ]
-    client = request.client.host if request.client else ""
-    prior = request.headers.get("x-forwarded-for")
-    forwarded_for = f"{prior}, {client}" if prior else client
-    headers = [(k, v) for k, v in headers if k.lower() not in (b"x-forwarded-for",)]
-    headers += [
-        (b"x-forwarded-for", forwarded_for.encode("latin-1")),
-        (b"x-forwarded-proto", request.url.scheme.encode("latin-1")),
-        (b"x-forwarded-host", request.headers.get("host", "").encode("latin-1")),
+    for name, urls in sorted(upstreams.items()):
+        lines.append(f"  upstream svc_{name.replace('-', '_')} {{")
+        for url in urls:
+            lines.append(f"    server {url.removeprefix('http://')} max_fails=1 fail_timeout=2s;")
+        # Pooled keep-alive connections: closed here before the service's own 75 s idle timeout.
+        lines += ["    keepalive 128;", "    keepalive_timeout 60s;", "    keepalive_requests 100000;", "  }"]
+    lines += [
+        "  server {",
+        f"    listen {host}:{port} backlog=4096;",
+        "    proxy_http_version 1.1;",
+        '    proxy_set_header Connection "";',
+        "    proxy_set_header Host $http_host;",
+        "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "    proxy_set_header X-Forwarded-Proto $scheme;",
+        "    proxy_set_header X-Forwarded-Host $http_host;",
+        # Unbuffered: Server-Sent Events reach the browser as they are written.
+        "    proxy_buffering off;",
+        "    proxy_request_buffering on;",
+        "    proxy_connect_timeout 3s;",
+        "    proxy_send_timeout 30s;",
+        "    proxy_read_timeout 1h;",  # an SSE stream may stay quiet between heartbeats
+        # A stale pooled connection or a replica that refuses is retried on another connection, for
+        # idempotent methods only (nginx never resends a POST that reached a service).
+        "    proxy_next_upstream error timeout;",
+        "    proxy_next_upstream_tries 3;",
+        "    proxy_intercept_errors off;",
+        "    error_page 502 503 /.edge/502;",
+        "    error_page 504 /.edge/504;",
+        "    location = /.edge/502 { internal; default_type application/problem+json; return 502 "
+        + _quoted(_problem(502, "Bad Gateway", "upstream_unavailable", "the service is unreachable")) + "; }",
+        "    location = /.edge/504 { internal; default_type application/problem+json; return 504 "
+        + _quoted(_problem(504, "Gateway Timeout", "upstream_timeout", "the service did not answer")) + "; }",
+        "    location = /health/live { default_type application/json; return 200 '{\"status\": \"ok\"}'; }",
+        "    location = /health/ready { default_type application/json; return 200 '{\"status\": \"ok\"}'; }",
     ]
-    return headers
-
-
-def create_app(upstreams: Mapping[str, str] | None = None) -> Starlette:
-    """The proxy as an ASGI app; `upstreams` maps a service name to its base URL."""
-    routes_to = dict(upstreams) if upstreams is not None else default_upstreams()
-    state: dict[str, httpx.AsyncClient] = {}
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # No read timeout: an SSE stream may stay quiet for minutes.
-        timeout = httpx.Timeout(connect=3.0, read=None, write=30.0, pool=10.0)
-        limits = httpx.Limits(max_connections=500, max_keepalive_connections=50)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as client:
-            state["client"] = client
-            yield
-
-    async def proxy(request: Request) -> Response:
-        path = request.url.path
-        parts = path.split("/", 3)  # "", "api", service, rest
-        if len(parts) < 3 or parts[1] != "api" or not parts[2]:
-            return problem(404, "Not Found", "route_not_found",
-                           "the edge routes /api/<service>/...", path)
-        service = parts[2]
-        base = routes_to.get(service)
-        if base is None:
-            return problem(404, "Not Found", "unknown_service",
-                           f"no service named {service!r}; known: {', '.join(sorted(routes_to))}", path)
-        client = state["client"]
-        raw_path: bytes = request.scope.get("raw_path") or path.encode()
-        query: bytes = request.scope.get("query_string", b"")
-        url = httpx.URL(base + raw_path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else ""))
-        has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
-        upstream_request = client.build_request(
-            request.method, url, headers=_forward_headers(request),
-            content=request.stream() if has_body else None,
-        )
-        try:
-            upstream = await client.send(upstream_request, stream=True)
-        except httpx.TimeoutException as exc:
-            return problem(504, "Gateway Timeout", "upstream_timeout",
-                           f"{service} did not answer: {type(exc).__name__}", path)
-        except httpx.TransportError as exc:
-            return problem(502, "Bad Gateway", "upstream_unavailable",
-                           f"{service} is unreachable at {base}: {type(exc).__name__}", path)
-        response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
-                                     background=BackgroundTask(upstream.aclose))
-        # Keep repeated fields (Set-Cookie) and the upstream's own encoding/length as they are.
-        response.raw_headers = [
-            (k, v) for k, v in upstream.headers.raw if k.decode("latin-1").lower() not in _HOP_BY_HOP
+    for name in sorted(upstreams):
+        lines.append(f"    location /api/{name}/ {{ proxy_pass http://svc_{name.replace('-', '_')}; }}")
+    lines += [
+        "    location /api/ { default_type application/problem+json; return 404 "
+        + _quoted(_problem(404, "Not Found", "unknown_service", f"no such service; known: {known}")) + "; }",
+    ]
+    if web_root is not None:
+        lines += [
+            f"    root {web_root};",
+            # Hashed build assets never change under their name; index.html always revalidates.
+            "    location /assets/ { expires 1y; add_header Cache-Control \"public, immutable\"; "
+            "try_files $uri =404; }",
+            "    location / { add_header Cache-Control \"no-cache\"; try_files $uri /index.html; }",
         ]
-        return response
+    else:
+        routes = json.dumps({"routes": {f"/api/{n}/": urls[0] for n, urls in sorted(upstreams.items())}})
+        lines += [
+            "    location = / { default_type application/json; return 200 " + _quoted(routes) + "; }",
+            "    location / { default_type application/problem+json; return 404 "
+            + _quoted(_problem(404, "Not Found", "route_not_found", "the edge routes /api/<service>/...")) + "; }",
+        ]
+    lines += ["  }", "}", ""]
+    return "\n".join(lines)
 
-    async def live(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
 
-    async def index(_: Request) -> Response:
-        return JSONResponse({"routes": {f"/api/{name}/": url for name, url in sorted(routes_to.items())}})
+def web_root_default() -> Path | None:
+    return WEB_DIST if (WEB_DIST / "index.html").is_file() else None
 
-    return Starlette(
-        routes=[
-            Route("/", index, methods=["GET"]),
-            Route("/health/live", live, methods=["GET"]),
-            Route("/health/ready", live, methods=["GET"]),
-            Route("/{path:path}", proxy, methods=_METHODS),
-        ],
-        lifespan=lifespan,
-    )
+
+def prepare(
+    *,
+    host: str,
+    port: int,
+    upstreams: Upstreams,
+    state_dir: Path,
+    log_path: Path,
+    web_root: Path | None,
+) -> list[str]:
+    """Write the configuration and check it; returns the argv that runs nginx in the foreground."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    conf = state_dir / "nginx.conf"
+    conf.write_text(render_config(
+        host=host, port=port, upstreams=upstreams, state_dir=state_dir, log_path=log_path,
+        web_root=web_root, run_as_root=os.geteuid() == 0,
+    ))
+    # -e: nginx opens its compiled-in error log before reading ours; point it somewhere writable.
+    return [nginx_binary(), "-e", str(log_path), "-p", str(state_dir), "-c", str(conf)]
+
+
+def spawn_edge(
+    *,
+    port: int,
+    upstreams: Upstreams,
+    state_dir: Path,
+    log_path: Path,
+    host: str = config.HOST,
+    web_root: Path | None = None,
+    pid_dir: Path | None = None,
+) -> Handle:
+    """Start the edge (nginx in the foreground, its own session); doesn't wait for it to listen."""
+    command = prepare(host=host, port=port, upstreams=upstreams, state_dir=state_dir, log_path=log_path,
+                      web_root=web_root)
+    return spawn("edge", command, log_path=log_path, pid_dir=pid_dir)
 
 
 def main(argv: list[str] | None = None) -> None:
-    import uvicorn
-
     parser = argparse.ArgumentParser(prog="python -m matjip_devstack.edge", description=__doc__)
     parser.add_argument("--host", default=config.HOST)
     parser.add_argument("--port", type=int, default=config.EDGE_PORT)
+    parser.add_argument("--state-dir", type=Path, default=None, help="where nginx.conf and temp files go")
+    parser.add_argument("--log", type=Path, default=None, help="nginx's error log (default: stderr's file)")
+    parser.add_argument("--web-root", type=Path, default=None, help="the web app's build (default web/dist)")
     args = parser.parse_args(argv)
-    kwargs: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "info",
-                              "proxy_headers": False, "timeout_graceful_shutdown": 5}
-    uvicorn.run(create_app(), **kwargs)
+    state_dir: Path = args.state_dir or RUN / f"edge-{args.port}"
+    log_path: Path = args.log or state_dir / "error.log"
+    web_root = args.web_root if args.web_root is not None else web_root_default()
+    command = prepare(host=args.host, port=args.port, upstreams=default_upstreams(), state_dir=state_dir,
+                      log_path=log_path, web_root=web_root)
+    os.execv(command[0], command)
 
 
 if __name__ == "__main__":

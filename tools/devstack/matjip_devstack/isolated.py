@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 
 from matjip_devstack.infra import Infra, ensure_infra
-from matjip_devstack.processes import Handle, StackError, spawn
+from matjip_devstack.edge import spawn_edge, web_root_default
+from matjip_devstack.processes import Handle, StackError
 from matjip_devstack.services import SERVICES
 from matjip_devstack.stack import ServiceStack, free_ports
 from matjip_devstack.testing import create_test_database, create_topic_prefix, delete_topic_prefix, drop_test_database
@@ -75,11 +76,12 @@ def isolated_platform(work_dir: Path, env: Mapping[str, str] | None = None) -> I
     edge: Handle | None = None
     try:
         stack.migrate_and_start(names, timeout=180)
-        edge = spawn(
-            "edge",
-            [sys.executable, "-m", "matjip_devstack.edge", "--port", str(ports["edge"])],
+        edge = spawn_edge(
+            port=ports["edge"],
+            upstreams={n: [stack.url(n)] for n in names},
+            state_dir=work_dir / "edge",
             log_path=log_dir / "edge.log",
-            env={**stack.env_for("auth"), "MATJIP_EDGE_UPSTREAMS": json.dumps({n: stack.url(n) for n in names})},
+            web_root=web_root_default(),
         )
         edge_url = f"http://127.0.0.1:{ports['edge']}"
         deadline = time.monotonic() + 30
