@@ -80,7 +80,8 @@ class EventConsumer:
         assert self._consumer is not None, "start() first"
         consumer = self._consumer
         while not stop.is_set():
-            batches = await consumer.getmany(timeout_ms=200, max_records=100)
+            # Returns as soon as records arrive; the timeout only bounds how late `stop` is noticed.
+            batches = await consumer.getmany(timeout_ms=1000, max_records=100)
             # Partitions are independent (a key lives in one), so they are handled side by side; within a
             # partition, strictly in order.
             await asyncio.gather(

@@ -32,15 +32,22 @@ class OutboxRelay:
         *,
         source: str,
         batch_size: int = 200,
-        idle_seconds: float = 0.05,
+        idle_seconds: float = 5.0,
+        busy_retry_seconds: float = 0.05,
+        housekeeping_seconds: float = 30.0,
         retention: timedelta = timedelta(days=1),
     ) -> None:
         self.db = db
         self.producer = producer
         self.source = source
         self.batch_size = batch_size
+        # Events written in this process wake the relay at once; the idle wait is only a safety net for
+        # rows another process wrote (a replica whose relay was busy, a tool), so it can be long.
         self.idle_seconds = idle_seconds
+        self.busy_retry_seconds = busy_retry_seconds
+        self.housekeeping_seconds = housekeeping_seconds
         self.retention = retention
+        self._leader_busy = False
         self._wake = asyncio.Event()
         self._last_housekeeping = 0.0
 
@@ -59,8 +66,10 @@ class OutboxRelay:
                 await asyncio.sleep(1.0)
             if published < self.batch_size:
                 self._wake.clear()
+                # Another relay held the lock: our rows may have been committed after its batch began.
+                wait = self.busy_retry_seconds if self._leader_busy else self.idle_seconds
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+                    await asyncio.wait_for(self._wake.wait(), wait)
 
     async def flush(self, within_seconds: float) -> int:
         """Publish everything pending (used at shutdown); returns how many were published."""
@@ -75,7 +84,8 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         async with self.db.transaction() as session:
-            if not await session.scalar(_LEADER_LOCK):
+            self._leader_busy = not await session.scalar(_LEADER_LOCK)
+            if self._leader_busy:
                 return 0
             rows = (
                 await session.execute(
@@ -138,7 +148,7 @@ class OutboxRelay:
 
     async def _housekeeping(self) -> None:
         now = time.monotonic()
-        if now - self._last_housekeeping < 5.0:
+        if now - self._last_housekeeping < self.housekeeping_seconds:
             return
         self._last_housekeeping = now
         async with self.db.transaction() as session:
