@@ -27,6 +27,7 @@ from matjip_platform.messaging_tables import MESSAGING_METADATA, outbox_events
 from matjip_platform.outbox import Outbox
 from matjip_platform.relay import OutboxRelay
 from matjip_platform.settings import ServiceSettings
+from matjip_platform.unit_of_work import UnitOfWorkFactory
 
 
 async def main(events: int, batch: int) -> None:
@@ -67,9 +68,9 @@ async def main(events: int, batch: int) -> None:
                 }
             )
         started = time.perf_counter()
-        async with db.transaction() as session:
+        async with db.transaction() as conn:
             for i in range(0, len(rows), 1000):
-                await session.execute(insert(outbox_events), rows[i : i + 1000])
+                await conn.execute(insert(outbox_events), rows[i : i + 1000])
         print(f"outbox insert: {events} events in {time.perf_counter() - started:.2f}s")
 
         relay = OutboxRelay(db, producer, source="bench", batch_size=batch)
@@ -80,14 +81,15 @@ async def main(events: int, batch: int) -> None:
         print(f"relay publish: {published} events in {elapsed:.2f}s = {rate:,.0f} events/s (batch {batch})")
 
         applied = 0
-        handlers = EventHandlers()
+        handlers: EventHandlers[None] = EventHandlers()
 
         @handlers.on(PaymentAuthorized)
-        async def count(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+        async def count(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
             nonlocal applied
             applied += 1
 
-        consumer = EventConsumer(settings, db, handlers, Outbox(schema, prefix), producer)
+        unit_of_work = UnitOfWorkFactory(db, Outbox(schema, prefix), on_events_committed=relay.wake)
+        consumer = EventConsumer(settings, unit_of_work, handlers, None, producer)
         stop = asyncio.Event()
         await consumer.start()
         started = time.perf_counter()
@@ -99,7 +101,7 @@ async def main(events: int, batch: int) -> None:
         await task
         await consumer.stop()
         print(
-            f"consume (inbox + transaction per message): {applied} events in {elapsed:.2f}s"
+            f"consume (inbox claims and one transaction per batch): {applied} events in {elapsed:.2f}s"
             f" = {applied / elapsed:,.0f} events/s"
         )
     finally:

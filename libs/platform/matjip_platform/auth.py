@@ -92,6 +92,14 @@ RevocationCheck = Callable[[str], Awaitable[bool]]
 
 
 class TokenVerifier:
+    """Checks access tokens: RS256 signature against auth's keys, issuer, audience, expiry, claims, and
+    (with `is_revoked`) auth's revocation list.
+
+    A token whose signature and claims were checked is remembered until it expires, so a client's later
+    requests cost a dictionary lookup instead of an RSA verification; expiry and revocation are still
+    checked on every request.
+    """
+
     def __init__(
         self,
         keys: KeySet,
@@ -100,15 +108,40 @@ class TokenVerifier:
         audience: str,
         leeway_seconds: float = 5.0,
         is_revoked: RevocationCheck | None = None,
+        cache_size: int = 10_000,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.leeway_seconds = leeway_seconds
         self.is_revoked = is_revoked
+        self.cache_size = cache_size
+        self._checked: dict[str, tuple[Principal, float]] = {}  # token -> (principal, expires at)
 
     async def verify(self, token: str) -> Principal:
-        """The principal of a valid access token; Unauthorized (with the reason) otherwise."""
+        """The principal of a valid, unrevoked access token; Unauthorized (with the reason) otherwise."""
+        principal = await self.authenticate(token)
+        if self.is_revoked is not None and await self.is_revoked(principal.token_id):
+            raise Unauthorized("The access token has been revoked.", code="token_revoked")
+        return principal
+
+    async def authenticate(self, token: str) -> Principal:
+        """Everything `verify` checks except revocation (for callers that check it together with other
+        Redis lookups, in one round trip)."""
+        remembered = self._checked.get(token)
+        if remembered is not None:
+            principal, expires_at = remembered
+            if time.time() < expires_at + self.leeway_seconds:
+                return principal
+            del self._checked[token]
+            raise Unauthorized("The access token has expired.", code="token_expired")
+        principal, expires_at = await self._check(token)
+        if len(self._checked) >= self.cache_size:
+            self._checked.clear()  # bounded memory; the next requests simply verify again
+        self._checked[token] = (principal, expires_at)
+        return principal
+
+    async def _check(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -136,8 +169,7 @@ class TokenVerifier:
             raise Unauthorized("This token is not an access token.", code="invalid_token")
         try:
             principal = Principal(user_id=UUID(claims["sub"]), role=Role(claims["role"]), token_id=claims["jti"])
-        except (KeyError, ValueError) as exc:
+            expires_at = float(claims["exp"])
+        except (KeyError, ValueError, TypeError) as exc:
             raise Unauthorized("The access token's claims are not valid.", code="invalid_token") from exc
-        if self.is_revoked is not None and await self.is_revoked(principal.token_id):
-            raise Unauthorized("The access token has been revoked.", code="token_revoked")
-        return principal
+        return principal, expires_at

@@ -1,26 +1,40 @@
-"""The Kafka consumer loop: validate, de-duplicate, handle in one transaction, retry, dead-letter."""
+"""The Kafka consumer loop: validate, de-duplicate, handle a batch in one transaction, retry, dead-letter.
+
+What one poll returns is handled in one unit of work: the inbox claims of the whole batch in one
+statement, each record's handler in order (records of one partition strictly in order; a key lives in one
+partition), the events they emit in one outbox insert, one commit, then one offset commit. If anything in
+the batch fails, the batch rolls back and each of its records is handled again on its own, with retries and
+backoff, and dead-lettered after the last attempt: a poison message costs its batch one retry, never the
+partition.
+"""
 
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from matjip_contracts.events.base import Event
 from matjip_contracts.topics import dead_letter_topic
 from matjip_platform import inbox, metrics
-from matjip_platform.db import Database
 from matjip_platform.envelope import Envelope, InvalidMessage
-from matjip_platform.handlers import EventHandlers, HandlerContext
+from matjip_platform.handlers import EventHandlers, Handler, HandlerContext
 from matjip_platform.kafka_connection import kafka_connection_options
-from matjip_platform.outbox import Outbox
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.telemetry import context_from_headers, tracer
+from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
+
+C = TypeVar("C")
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+LAG_RECORD_INTERVAL = 1.0  # seconds between lag gauge updates while busy
 
 
 class _ForgetRevokedLag(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -46,19 +60,37 @@ class RetryPolicy:
 
 
 @dataclass
-class EventConsumer:
-    settings: ServiceSettings
-    db: Database
-    handlers: EventHandlers
-    outbox: Outbox
-    producer: AIOKafkaProducer
-    on_commit: Callable[[], None] = lambda: None  # wakes the relay: handlers' events leave at once
+class _Work:
+    """A valid record with a handler: what the batch transaction runs."""
 
-    def __post_init__(self) -> None:
-        self.group_id = self.settings.consumer_group
-        self.retry = RetryPolicy(self.settings.consumer_max_attempts, self.settings.consumer_retry_base_seconds)
-        self.topics = sorted(self.settings.topic(t) for t in self.handlers.topics)
+    record: Record
+    envelope: Envelope
+    event: Event
+    handler: Handler[Any]
+
+
+class EventConsumer(Generic[C]):
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        unit_of_work: UnitOfWorkFactory,
+        handlers: EventHandlers[C],
+        components: C,
+        producer: AIOKafkaProducer,
+        *,
+        max_batch: int = 100,
+    ) -> None:
+        self.settings = settings
+        self.unit_of_work = unit_of_work
+        self.handlers = handlers
+        self.components = components
+        self.producer = producer
+        self.max_batch = max_batch
+        self.group_id = settings.consumer_group
+        self.retry = RetryPolicy(settings.consumer_max_attempts, settings.consumer_retry_base_seconds)
+        self.topics = sorted(settings.topic(t) for t in handlers.topics)
         self._consumer: AIOKafkaConsumer | None = None
+        self._lag_recorded_at = 0.0
         # Set once every assigned partition has been read to its end since start: decisions that depend
         # on the absence of an event (timeouts) must wait for it, or a backlog would look like silence.
         self.caught_up = asyncio.Event()
@@ -75,108 +107,132 @@ class EventConsumer:
         self._consumer.subscribe(topics=self.topics, listener=_ForgetRevokedLag())
         await self._consumer.start()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Handle batches until `stop` is set; the message in hand is finished and committed first."""
-        assert self._consumer is not None, "start() first"
-        consumer = self._consumer
-        while not stop.is_set():
-            # Returns as soon as records arrive; the timeout only bounds how late `stop` is noticed.
-            batches = await consumer.getmany(timeout_ms=1000, max_records=100)
-            # Partitions are independent (a key lives in one), so they are handled side by side; within a
-            # partition, strictly in order.
-            await asyncio.gather(
-                *(self._handle_partition(consumer, tp, records, stop) for tp, records in batches.items())
-            )
-            await self._record_lag(consumer)
-
-    async def _handle_partition(
-        self,
-        consumer: AIOKafkaConsumer,
-        tp: TopicPartition,
-        records: list[ConsumerRecord[bytes, bytes]],
-        stop: asyncio.Event,
-    ) -> None:
-        handled = None
-        for record in records:
-            await self.handle(record)
-            handled = record.offset
-            if stop.is_set():
-                break
-        # One commit per partition batch: after a crash at most a batch is read again, and the inbox makes
-        # the repeats no-ops.
-        if handled is not None:
-            await self._commit(consumer, tp, handled + 1)
-
     async def stop(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None
 
-    async def handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
-        """Process one record and return its outcome; never raises for a bad message."""
-        started = time.perf_counter()
-        event_type = "unknown"
-        try:
-            envelope = Envelope.from_kafka(record.key, record.value, record.headers)
-            event_type = envelope.event_type
-            handler = self.handlers.find(envelope.event_type)
-            if handler is None:
-                outcome = "ignored"  # another service's event on a shared topic: not ours to judge
-            else:
-                event = envelope.parse()
-                outcome = await self._handle_with_retries(record, envelope, handler, event)
-        except InvalidMessage as exc:
-            await self._dead_letter(record, "invalid", str(exc))
-            outcome = "dead_lettered"
-        metrics.kafka_consumed.labels(record.topic, event_type, outcome).inc()
-        metrics.kafka_processing.labels(record.topic, event_type).observe(time.perf_counter() - started)
-        return outcome
+    async def run(self, stop: asyncio.Event) -> None:
+        """Handle batches until `stop` is set; the batch in hand is finished and committed first."""
+        assert self._consumer is not None, "start() first"
+        consumer = self._consumer
+        while not stop.is_set():
+            # Returns as soon as records arrive; the timeout only bounds how late `stop` is noticed.
+            batches = await consumer.getmany(timeout_ms=1000, max_records=self.max_batch)
+            if batches:
+                await self.handle_batch([record for records in batches.values() for record in records])
+                await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
+            await self._record_lag(consumer, force=not batches)
 
-    async def _handle_with_retries(
-        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: object, event: object
-    ) -> str:
-        order_id = envelope.payload.get("order_id")
-        with (
-            structlog.contextvars.bound_contextvars(
-                event_type=envelope.event_type, event_id=str(envelope.event_id), order_id=order_id
-            ),
-            tracer().start_as_current_span(
-                f"{record.topic} process",
-                context=context_from_headers(envelope.trace_headers),
-                kind=SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.destination.name": record.topic,
-                    "messaging.consumer.group.name": self.group_id,
-                    "messaging.message.id": str(envelope.event_id),
-                    "messaging.kafka.offset": record.offset,
-                    "matjip.event_type": envelope.event_type,
-                    **({"matjip.order_id": str(order_id)} if order_id else {}),
-                },
-            ) as span,
-        ):
-            for attempt in range(1, self.retry.max_attempts + 1):
-                try:
-                    async with self.db.transaction() as session:
-                        if not await inbox.claim(session, self.group_id, envelope):
-                            log.info("event_duplicate_skipped")
-                            return "duplicate"
-                        await handler(HandlerContext(session, envelope, self.outbox), event)  # type: ignore[operator]
-                    self.on_commit()
-                    # One line per handled event (with its order id bound above): an order's story in the logs.
-                    log.info("event_processed", topic=record.topic, attempt=attempt)
-                    return "processed"
-                except Exception as exc:
+    async def handle_batch(self, records: Sequence[Record]) -> dict[int, str]:
+        """Handle `records` (in their order); returns each record's outcome by its position. Never raises for
+        a bad message: invalid ones are dead-lettered at once, failing ones after their retries."""
+        started = time.perf_counter()
+        outcomes: dict[int, str] = {}
+        work: dict[int, _Work] = {}
+        for position, record in enumerate(records):
+            try:
+                envelope = Envelope.from_kafka(record.key, record.value, record.headers)
+                handler = self.handlers.find(envelope.event_type)
+                if handler is None:
+                    outcomes[position] = "ignored"  # another service's event on a shared topic
+                    continue
+                work[position] = _Work(record, envelope, envelope.parse(), handler)
+            except InvalidMessage as exc:
+                await self._dead_letter(record, "invalid", str(exc))
+                outcomes[position] = "dead_lettered"
+        if work:
+            try:
+                outcomes |= await self._handle_together(work)
+            except Exception as exc:
+                # One of them (or the transaction) failed: each record again on its own, so only a record that
+                # keeps failing is dead-lettered.
+                log.warning("event_batch_failed_handling_one_by_one", size=len(work), error=str(exc))
+                for position, alone in work.items():
+                    outcomes[position] = await self._handle_alone(alone)
+        elapsed = (time.perf_counter() - started) / max(len(records), 1)
+        for position, record in enumerate(records):
+            handled = work.get(position)
+            event_type = handled.envelope.event_type if handled is not None else _header(record, "event_type")
+            metrics.kafka_consumed.labels(record.topic, event_type, outcomes[position]).inc()
+            metrics.kafka_processing.labels(record.topic, event_type).observe(elapsed)
+        return outcomes
+
+    async def _handle_together(self, work: Mapping[int, _Work]) -> dict[int, str]:
+        outcomes: dict[int, str] = {}
+        async with self.unit_of_work() as uow:
+            firsts: dict[Any, int] = {}
+            for position, item in work.items():
+                firsts.setdefault(item.envelope.event_id, position)
+            claimed = await inbox.claim(uow.conn, self.group_id, [work[p].envelope for p in firsts.values()])
+            for position, item in work.items():
+                if firsts[item.envelope.event_id] != position or item.envelope.event_id not in claimed:
+                    outcomes[position] = "duplicate"
+                    continue
+                await self._run_handler(uow, item, attempt=1)
+                outcomes[position] = "processed"
+        for position, outcome in outcomes.items():
+            self._log_outcome(work[position], outcome, attempt=1)
+        return outcomes
+
+    async def _handle_alone(self, item: _Work) -> str:
+        for attempt in range(1, self.retry.max_attempts + 1):
+            try:
+                async with self.unit_of_work() as uow:
+                    if not await inbox.claim(uow.conn, self.group_id, [item.envelope]):
+                        outcome = "duplicate"
+                    else:
+                        await self._run_handler(uow, item, attempt=attempt)
+                        outcome = "processed"
+                self._log_outcome(item, outcome, attempt)
+                return outcome
+            except Exception as exc:
+                with _bound(item.envelope):
                     if attempt == self.retry.max_attempts:
                         log.exception("event_failed_dead_lettering", attempts=attempt)
-                        span.set_status(Status(StatusCode.ERROR, str(exc)))
-                        await self._dead_letter(record, "failed", f"{type(exc).__name__}: {exc}")
+                        await self._dead_letter(item.record, "failed", f"{type(exc).__name__}: {exc}")
                         return "dead_lettered"
                     log.warning("event_failed_retrying", attempt=attempt, error=str(exc))
-                    await asyncio.sleep(self.retry.delay(attempt))
+                await asyncio.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")
 
-    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str, error: str) -> None:
+    async def _run_handler(self, uow: UnitOfWork, item: _Work, *, attempt: int) -> None:
+        """The handler inside a consumer span continuing the producer's trace, log lines bound to the event."""
+        with _bound(item.envelope), self._span(item, attempt) as span:
+            try:
+                await item.handler(HandlerContext.within(uow, item.envelope, self.components), item.event)
+            except Exception as exc:
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
+                raise
+
+    def _span(self, item: _Work, attempt: int) -> contextlib.AbstractContextManager[Span]:
+        envelope, record = item.envelope, item.record
+        order_id = envelope.payload.get("order_id")
+        return tracer().start_as_current_span(
+            f"{record.topic} process",
+            context=context_from_headers(envelope.trace_headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.message.id": str(envelope.event_id),
+                "messaging.kafka.offset": record.offset,
+                "matjip.event_type": envelope.event_type,
+                "matjip.attempt": attempt,
+                **({"matjip.order_id": str(order_id)} if order_id else {}),
+            },
+        )
+
+    def _log_outcome(self, item: _Work, outcome: str, attempt: int) -> None:
+        # One line per handled event (with its order id): an order's story in the logs.
+        with _bound(item.envelope):
+            if outcome == "duplicate":
+                log.info("event_duplicate_skipped", topic=item.record.topic)
+            else:
+                log.info("event_processed", topic=item.record.topic, attempt=attempt)
+
+    async def _dead_letter(self, record: Record, reason: str, error: str) -> None:
         headers = [
             *record.headers,
             ("dlq_reason", reason.encode()),
@@ -206,14 +262,19 @@ class EventConsumer:
             error=error[:500],
         )
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        # After a crash at most this batch is read again, and the inbox makes the repeats no-ops.
         try:
-            await consumer.commit({tp: offset})
+            await consumer.commit(offsets)
         except Exception:
-            # A rebalance took the partition away; the new owner re-reads, and the inbox de-duplicates.
-            log.warning("offset_commit_failed", topic=tp.topic, partition=tp.partition)
+            # A rebalance took a partition away; the new owner re-reads, and the inbox de-duplicates.
+            log.warning("offset_commit_failed", partitions=len(offsets))
 
-    async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+    async def _record_lag(self, consumer: AIOKafkaConsumer, *, force: bool) -> None:
+        now = time.monotonic()
+        if not force and now - self._lag_recorded_at < LAG_RECORD_INTERVAL:
+            return
+        self._lag_recorded_at = now
         assignment = consumer.assignment()
         behind = not assignment
         for tp in assignment:
@@ -226,3 +287,16 @@ class EventConsumer:
             behind = behind or lag > 0
         if not behind:
             self.caught_up.set()
+
+
+def _bound(envelope: Envelope) -> contextlib.AbstractContextManager[None]:
+    return structlog.contextvars.bound_contextvars(
+        event_type=envelope.event_type, event_id=str(envelope.event_id), order_id=envelope.payload.get("order_id")
+    )
+
+
+def _header(record: Record, name: str) -> str:
+    for key, value in record.headers:
+        if key == name:
+            return str(value.decode(errors="replace"))
+    return "unknown"

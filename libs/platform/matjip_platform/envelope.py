@@ -1,6 +1,5 @@
 """The event envelope: payload as the Kafka value, metadata and trace context as headers."""
 
-import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -8,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from pydantic import ValidationError
 
 from matjip_contracts.events.base import Event
@@ -57,7 +57,7 @@ class Envelope:
         return [(name, value.encode()) for name, value in headers.items()]
 
     def kafka_value(self) -> bytes:
-        return json.dumps(self.payload, separators=(",", ":")).encode()
+        return orjson.dumps(self.payload)
 
     @classmethod
     def from_kafka(
@@ -80,8 +80,8 @@ class Envelope:
         except ValueError as exc:
             raise InvalidMessage(f"malformed header: {exc}") from exc
         try:
-            payload = json.loads(value or b"")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            payload = orjson.loads(value or b"")
+        except orjson.JSONDecodeError as exc:
             raise InvalidMessage(f"the value is not JSON: {exc}") from exc
         if not isinstance(payload, dict):
             raise InvalidMessage("the value is not a JSON object")

@@ -1,40 +1,46 @@
 """What a service does with each event it consumes: a registry of typed handlers."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.base import Event
 from matjip_platform.envelope import Envelope
 from matjip_platform.outbox import Outbox
+from matjip_platform.unit_of_work import Staged, UnitOfWork
 
 E = TypeVar("E", bound=Event)
+C = TypeVar("C")
 
 
-@dataclass
-class HandlerContext:
-    """Everything a handler may touch: one transaction, shared with the inbox record and the outbox."""
+class HandlerContext(UnitOfWork, Generic[C]):
+    """The unit of work a handler runs in (shared with the inbox record of its event, and with the other
+    events of its batch), the event's envelope, and the service's components."""
 
-    session: AsyncSession
-    envelope: Envelope
-    outbox: Outbox
+    def __init__(
+        self, conn: AsyncConnection, outbox: Outbox, envelope: Envelope, components: C, staged: Staged | None = None
+    ) -> None:
+        super().__init__(conn, outbox, staged)
+        self.envelope = envelope
+        self.components = components
 
-    async def emit(self, *events: Event) -> None:
-        await self.outbox.add(self.session, *events)
+    @classmethod
+    def within(cls, uow: UnitOfWork, envelope: Envelope, components: C) -> "HandlerContext[C]":
+        """A context for one event inside `uow`'s transaction: its events and callbacks join the batch's."""
+        return cls(uow.conn, uow.outbox, envelope, components, uow.staged)
 
 
-Handler = Callable[[HandlerContext, Any], Awaitable[None]]
+Handler = Callable[[HandlerContext[C], Any], Awaitable[None]]
 
 
-class EventHandlers:
+class EventHandlers(Generic[C]):
     def __init__(self) -> None:
-        self._by_type: dict[str, Handler] = {}
+        self._by_type: dict[str, Handler[C]] = {}
         self._models: dict[str, type[Event]] = {}
 
-    def on(self, model: type[E]) -> Callable[[Callable[[HandlerContext, E], Awaitable[None]]], Handler]:
-        def register(handler: Callable[[HandlerContext, E], Awaitable[None]]) -> Handler:
+    def on(self, model: type[E]) -> Callable[[Callable[[HandlerContext[C], E], Awaitable[None]]], Handler[C]]:
+        def register(handler: Callable[[HandlerContext[C], E], Awaitable[None]]) -> Handler[C]:
             if model.event_type in self._by_type:
                 raise ValueError(f"two handlers for {model.event_type}")
             self._by_type[model.event_type] = handler
@@ -43,7 +49,7 @@ class EventHandlers:
 
         return register
 
-    def find(self, event_type: str) -> Handler | None:
+    def find(self, event_type: str) -> Handler[C] | None:
         return self._by_type.get(event_type)
 
     @property

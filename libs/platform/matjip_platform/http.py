@@ -1,25 +1,62 @@
-"""The HTTP edge of a service: app factory, RED metrics, rate limits, auth dependencies, health."""
+"""The HTTP edge of a service: app factory, RED metrics, rate limits, auth dependencies, health.
+
+Middlewares are plain ASGI (no per-request task or body copying): on two cores the framework's cost per
+request is what limits a read-heavy endpoint.
+"""
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matjip_contracts.events.common import Role
 from matjip_platform import metrics
-from matjip_platform.auth import Principal
+from matjip_platform.auth import Principal, TokenVerifier, revoked_access_key
 from matjip_platform.errors import Forbidden, Unauthorized, install_error_handlers, problem_response
+from matjip_platform.ratelimit import RateLimiter
 from matjip_platform.telemetry import current_trace_headers
 
-if TYPE_CHECKING:
-    from matjip_platform.service import Runtime
-
 UNTRACKED_PATHS = ("/health/", "/metrics")
+
+C = TypeVar("C")
+
+
+class HttpRuntime(Protocol):
+    """What the HTTP layer needs from the running service (the platform's Runtime provides it)."""
+
+    @property
+    def verifier(self) -> TokenVerifier: ...
+
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
+
+    @property
+    def rate_limit_exempt(self) -> tuple[str, ...]: ...
+
+    @property
+    def crashed_task(self) -> str | None: ...
+
+    async def readiness(self) -> dict[str, bool]: ...
+
+
+def runtime_of(request: Request) -> HttpRuntime:
+    return cast(HttpRuntime, request.app.state.runtime)
+
+
+def components_of(kind: type[C]) -> Callable[[Request], C]:
+    """A FastAPI dependency giving routes the service's typed components (built at start-up)."""
+
+    def dependency(request: Request) -> C:
+        return cast(C, request.app.state.components)
+
+    dependency.__name__ = f"{kind.__name__.lower()}_components"
+    return dependency
 
 
 class MetricsMiddleware:
@@ -52,9 +89,69 @@ class MetricsMiddleware:
             metrics.http_request_duration.labels(method, route).observe(time.perf_counter() - started)
 
 
-def runtime_of(request: Request) -> "Runtime":
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+class RateLimitMiddleware:
+    """Per-IP and per-user budgets, and the caller's token: checked once per request, with one Redis round
+    trip for the budgets and the token's revocation. Also puts the trace id on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        runtime: HttpRuntime = scope["app"].state.runtime
+        path: str = scope["path"]
+        if path.startswith(UNTRACKED_PATHS) or path.startswith(runtime.rate_limit_exempt):
+            await self.app(scope, receive, send)
+            return
+        principal: Principal | None = None
+        token = _bearer_token(scope)
+        if token is not None:
+            # Only a valid token earns a per-user budget; anything else is limited by IP alone.
+            try:
+                principal = await runtime.verifier.authenticate(token)
+            except Unauthorized:
+                principal = None
+        client = scope.get("client")
+        ip = client[0] if client else "unknown"
+        verdict = await runtime.rate_limiter.check(
+            ip,
+            str(principal.user_id) if principal is not None else None,
+            revoked_access_key(principal.token_id) if principal is not None else None,
+        )
+        if not verdict.allowed:
+            response = problem_response(
+                429,
+                "Too many requests; slow down.",
+                code="rate_limited",
+                instance=path,
+                headers={"Retry-After": str(verdict.retry_after_seconds)},
+            )
+            await response(scope, receive, send)
+            return
+        if principal is not None:
+            scope.setdefault("state", {})["verified_token"] = (token, principal, verdict.revoked)
+
+        async def send_with_trace(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # The trace id goes back to the client, so a support ticket can point at the exact trace.
+                traceparent = current_trace_headers().get("traceparent")
+                if traceparent:
+                    MutableHeaders(scope=message)["traceparent"] = traceparent
+            await send(message)
+
+        await self.app(scope, receive, send_with_trace)
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            text: str = value.decode("latin-1")
+            if text[:7].lower() == "bearer ":
+                return text[7:].strip()
+            return None
+    return None
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -65,12 +162,13 @@ async def authenticated(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("A bearer access token is required.", code="missing_token")
-    verified: tuple[str, Principal] | None = getattr(request.state, "verified_token", None)
-    if verified is not None and verified[0] == credentials.credentials:
-        return verified[1]  # the rate limiter already checked this very token: RS256 once per request
-    principal = await runtime_of(request).verifier.verify(credentials.credentials)
-    request.state.verified_token = (credentials.credentials, principal)
-    return principal
+    checked: tuple[str, Principal, bool] | None = getattr(request.state, "verified_token", None)
+    if checked is not None and checked[0] == credentials.credentials:
+        _, principal, revoked = checked  # checked by the rate limiter, revocation included
+        if revoked:
+            raise Unauthorized("The access token has been revoked.", code="token_revoked")
+        return principal
+    return await runtime_of(request).verifier.verify(credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
@@ -114,45 +212,6 @@ def health_router() -> APIRouter:
     return router
 
 
-def rate_limit_middleware(
-    app: FastAPI,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        runtime = runtime_of(request)
-        exempt = (*UNTRACKED_PATHS, *runtime.definition.rate_limit_exempt_prefixes)
-        if request.url.path.startswith(exempt):
-            return await call_next(request)
-        user_id: str | None = None
-        authorization = request.headers.get("authorization", "")
-        if authorization.lower().startswith("bearer "):
-            # Only a verified token earns a per-user budget; anything else is limited by IP alone.
-            token = authorization[7:].strip()
-            try:
-                principal = await runtime.verifier.verify(token)
-                request.state.verified_token = (token, principal)
-                user_id = str(principal.user_id)
-            except Unauthorized:
-                user_id = None
-        ip = request.client.host if request.client else "unknown"
-        verdict = await runtime.rate_limiter.check(ip, user_id)
-        if not verdict.allowed:
-            return problem_response(
-                429,
-                "Too many requests; slow down.",
-                code="rate_limited",
-                instance=request.url.path,
-                headers={"Retry-After": str(verdict.retry_after_seconds)},
-            )
-        response = await call_next(request)
-        # The trace id goes back to the client, so a support ticket can point at the exact trace.
-        traceparent = current_trace_headers().get("traceparent")
-        if traceparent:
-            response.headers["traceparent"] = traceparent
-        return response
-
-    return limit
-
-
 def create_app(
     *, name: str, title: str, description: str, routers: Sequence[APIRouter], lifespan: Any
 ) -> FastAPI:
@@ -169,6 +228,6 @@ def create_app(
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
-    app.middleware("http")(rate_limit_middleware(app))
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -83,12 +83,12 @@ class OutboxRelay:
         return total
 
     async def publish_batch(self) -> int:
-        async with self.db.transaction() as session:
-            self._leader_busy = not await session.scalar(_LEADER_LOCK)
+        async with self.db.transaction() as conn:
+            self._leader_busy = not await conn.scalar(_LEADER_LOCK)
             if self._leader_busy:
                 return 0
             rows = (
-                await session.execute(
+                await conn.execute(
                     select(outbox_events)
                     .where(outbox_events.c.published_at.is_(None))
                     .order_by(outbox_events.c.id)
@@ -102,7 +102,7 @@ class OutboxRelay:
             # All sends must be acknowledged (acks=all) before the rows count as published; if one
             # fails, the transaction rolls back and the batch is sent again (consumers de-duplicate).
             await asyncio.gather(*pending)
-            await session.execute(
+            await conn.execute(
                 update(outbox_events)
                 .where(outbox_events.c.id.in_([row.id for row in rows]))
                 .values(published_at=func.now())
@@ -151,9 +151,9 @@ class OutboxRelay:
         if now - self._last_housekeeping < self.housekeeping_seconds:
             return
         self._last_housekeeping = now
-        async with self.db.transaction() as session:
+        async with self.db.transaction() as conn:
             count, oldest = (
-                await session.execute(
+                await conn.execute(
                     select(func.count(), func.min(outbox_events.c.created_at)).where(
                         outbox_events.c.published_at.is_(None)
                     )
@@ -163,7 +163,7 @@ class OutboxRelay:
             metrics.outbox_oldest_age.set(
                 (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
             )
-            await session.execute(
+            await conn.execute(
                 delete(outbox_events).where(
                     outbox_events.c.published_at < datetime.now(UTC) - self.retention
                 )

@@ -1,5 +1,12 @@
 """A service's runtime: wires settings, database, Redis, Kafka, outbox relay, consumers and HTTP, and
-runs them with a graceful shutdown. A service supplies only its domain (ServiceDefinition)."""
+runs them with a graceful shutdown.
+
+A service supplies its domain as a `ServiceDefinition[S, C]`: its settings class `S` and a function that
+builds its typed components `C` (its collaborators: the unit-of-work factory, a gateway, a model, a hub)
+from what the platform provides. Routes receive `C` through a FastAPI dependency
+(`matjip_platform.http.components_of`), event handlers through their `HandlerContext`, background tasks
+as their first argument: one composition root, no string-keyed registry.
+"""
 
 import argparse
 import asyncio
@@ -8,10 +15,11 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import structlog
 import uvicorn
+import uvloop
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
@@ -30,35 +38,51 @@ from matjip_platform.ratelimit import RateLimiter
 from matjip_platform.relay import OutboxRelay
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.telemetry import setup_tracing, shutdown_tracing
+from matjip_platform.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
-BackgroundTask = Callable[["Runtime", asyncio.Event], Awaitable[None]]
-Hook = Callable[["Runtime"], Awaitable[None]]
+S = TypeVar("S", bound=ServiceSettings)
+C = TypeVar("C")
+
+BackgroundTask = Callable[[C, asyncio.Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Platform(Generic[S]):
+    """What the platform gives a service to build its components from."""
+
+    settings: S
+    db: Database
+    redis: Redis
+    unit_of_work: UnitOfWorkFactory
+    # Set once the service's consumers have read every assigned partition to its end since start (at once
+    # for a service that consumes nothing): decisions about the absence of an event wait for it.
+    consumer_caught_up: asyncio.Event
 
 
 @dataclass
-class ServiceDefinition:
+class ServiceDefinition(Generic[S, C]):
     name: str
     title: str
     description: str
     migrations_dir: Path
     schema: str  # the service's own PostgreSQL schema (MATJIP_DB_SCHEMA overrides it)
+    settings_class: type[S]
+    components: Callable[[Platform[S]], Awaitable[C]]  # builds the service's collaborators at start
     routers: Sequence[APIRouter] = ()
-    handlers: EventHandlers = field(default_factory=EventHandlers)
-    background: Sequence[BackgroundTask] = ()
-    on_startup: Hook | None = None
-    on_shutdown: Hook | None = None
-    settings_class: type[ServiceSettings] = ServiceSettings
-    key_set: Callable[["Runtime"], KeySet] | None = None  # auth verifies with its own keys
+    handlers: EventHandlers[C] = field(default_factory=EventHandlers)
+    background: Sequence[BackgroundTask[C]] = ()
+    close: Callable[[C], Awaitable[None]] | None = None  # releases what `components` opened
+    key_set: Callable[[C], KeySet] | None = None  # auth verifies with its own keys
     # Paths the per-client rate limits do not apply to (a dev-only endpoint the service calls itself).
     rate_limit_exempt_prefixes: Sequence[str] = ()
 
 
-class Runtime:
-    """The live resources of one service process, shared by its routes, handlers and tasks."""
+class Runtime(Generic[S, C]):
+    """The live resources of one service process."""
 
-    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    def __init__(self, definition: ServiceDefinition[S, C], settings: S) -> None:
         self.definition = definition
         self.settings = settings
         self.db = Database.from_settings(settings)
@@ -72,11 +96,9 @@ class Runtime:
         )
         self.outbox = Outbox(settings.service_name, settings.kafka_topic_prefix)
         self.relay = OutboxRelay(self.db, self.producer, source=settings.service_name)
-        self.consumer: EventConsumer | None = None
-        if definition.handlers:
-            self.consumer = EventConsumer(
-                settings, self.db, definition.handlers, self.outbox, self.producer, on_commit=self.relay.wake
-            )
+        self.unit_of_work = UnitOfWorkFactory(self.db, self.outbox, on_events_committed=self.relay.wake)
+        self.consumer: EventConsumer[C] | None = None
+        self.consumer_caught_up = asyncio.Event()
         self.verifier = TokenVerifier(
             RemoteKeySet(settings.jwks_url),
             issuer=settings.jwt_issuer,
@@ -89,11 +111,22 @@ class Runtime:
             per_ip=settings.rate_limit_per_ip,
             per_user=settings.rate_limit_per_user,
         )
-        self.extras: dict[str, Any] = {}  # service-specific collaborators set by on_startup
+        self.rate_limit_exempt = tuple(definition.rate_limit_exempt_prefixes)
         self.draining = False
         self.crashed_task: str | None = None
+        self._components: C | None = None
+        self._built = False
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def components(self) -> C:
+        if not self._built:
+            raise RuntimeError(f"{self.definition.name} is not started: its components are built by start()")
+        return self._components  # type: ignore[return-value]  # C itself may be None
+
+    def platform(self) -> Platform[S]:
+        return Platform(self.settings, self.db, self.redis, self.unit_of_work, self.consumer_caught_up)
 
     async def _is_revoked(self, jti: str) -> bool:
         try:
@@ -103,19 +136,29 @@ class Runtime:
             return False
 
     async def start(self) -> None:
-        if self.definition.key_set is not None:
-            self.verifier.keys = self.definition.key_set(self)
         await self.db.ping()
         await self.producer.start()
-        if self.definition.on_startup is not None:
-            await self.definition.on_startup(self)
+        components = await self.definition.components(self.platform())
+        self._components, self._built = components, True
+        if self.definition.key_set is not None:
+            self.verifier.keys = self.definition.key_set(components)
         self._spawn("outbox-relay", self.relay.run(self._stop))
-        if self.consumer is not None:
+        if self.definition.handlers:
+            self.consumer = EventConsumer(
+                self.settings, self.unit_of_work, self.definition.handlers, components, self.producer
+            )
             await self.consumer.start()
             self._spawn("consumer", self.consumer.run(self._stop))
+            self._spawn("consumer-caught-up", self._follow_caught_up(self.consumer))
+        else:
+            self.consumer_caught_up.set()
         for task in self.definition.background:
-            self._spawn(getattr(task, "__name__", "background"), task(self, self._stop))
+            self._spawn(getattr(task, "__name__", "background"), task(components, self._stop))
         log.info("service_started", port=self.settings.http_port)
+
+    async def _follow_caught_up(self, consumer: EventConsumer[C]) -> None:
+        await consumer.caught_up.wait()
+        self.consumer_caught_up.set()
 
     def _spawn(self, name: str, coro: Awaitable[None]) -> None:
         async def guarded() -> None:
@@ -131,7 +174,7 @@ class Runtime:
         self._tasks.append(asyncio.create_task(guarded(), name=name))
 
     async def stop(self) -> None:
-        """Stop consuming (the message in hand finishes), flush the outbox, then close connections."""
+        """Stop consuming (the batch in hand finishes), flush the outbox, then close connections."""
         self.draining = True
         self._stop.set()
         timeout = self.settings.shutdown_timeout_seconds
@@ -141,8 +184,8 @@ class Runtime:
             task.cancel()
         if self.consumer is not None:
             await self.consumer.stop()
-        if self.definition.on_shutdown is not None:
-            await self.definition.on_shutdown(self)
+        if self.definition.close is not None and self._built:
+            await self.definition.close(self.components)
         try:
             flushed = await self.relay.flush(timeout / 4)
             log.info("outbox_flushed", events=flushed)
@@ -173,9 +216,9 @@ class Runtime:
 
 
 def build_app(
-    definition: ServiceDefinition,
-    settings: ServiceSettings,
-    on_runtime: Callable[[Runtime], None] | None = None,
+    definition: ServiceDefinition[S, C],
+    settings: S,
+    on_runtime: Callable[[Runtime[S, C]], None] | None = None,
 ) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -184,6 +227,7 @@ def build_app(
         if on_runtime is not None:
             on_runtime(runtime)
         await runtime.start()
+        app.state.components = runtime.components
         try:
             yield
         finally:
@@ -198,7 +242,7 @@ def build_app(
     )
 
 
-def load_settings(definition: ServiceDefinition) -> ServiceSettings:
+def load_settings(definition: ServiceDefinition[S, C]) -> S:
     settings = definition.settings_class()
     if settings.service_name == "service":
         settings.service_name = definition.name
@@ -207,7 +251,7 @@ def load_settings(definition: ServiceDefinition) -> ServiceSettings:
     return settings
 
 
-def serve(definition: ServiceDefinition) -> None:
+def serve(definition: ServiceDefinition[S, C]) -> None:
     settings = load_settings(definition)
     setup_logging(settings.service_name, settings.log_level)
     setup_tracing(settings)
@@ -222,20 +266,23 @@ def serve(definition: ServiceDefinition) -> None:
         log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds / 2),
+        # Longer than any proxy's pooled idle connection (the dev edge's 60 s, ALB's 60 s), so the proxy
+        # always closes first and never sends a request into a connection we are closing.
+        timeout_keep_alive=75,
         proxy_headers=True,
     )
     server = uvicorn.Server(config)
-    asyncio.run(server.serve())
+    uvloop.run(server.serve())  # libuv's event loop: a fraction of asyncio's per-callback cost
 
 
-def migrate(definition: ServiceDefinition) -> None:
+def migrate(definition: ServiceDefinition[S, C]) -> None:
     settings = load_settings(definition)
     setup_logging(settings.service_name, settings.log_level)
     upgrade_to_head(settings, definition.migrations_dir)
     log.info("migrations_applied", schema=settings.schema_name)
 
 
-def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> None:
+def main(definition: ServiceDefinition[S, C], argv: Sequence[str] | None = None) -> None:
     """`python -m matjip_<name> serve|migrate`."""
     parser = argparse.ArgumentParser(prog=f"matjip_{definition.name}", description=definition.title)
     parser.add_argument("command", choices=["serve", "migrate"])

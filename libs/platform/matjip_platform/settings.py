@@ -14,6 +14,8 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql+asyncpg://matjip@127.0.0.1:55432/matjip"
     db_schema: str = ""
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_overflow: int = Field(default=5, ge=0)  # short bursts only; the pool itself never churns
+    db_pool_recycle_seconds: int = Field(default=1800, ge=60)
     kafka_bootstrap: str = "127.0.0.1:59092"
     kafka_topic_prefix: str = ""
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
@@ -28,6 +30,9 @@ class ServiceSettings(BaseSettings):
     otlp_endpoint: str = ""
     zipkin_endpoint: str = ""
     log_level: str = "INFO"
+    # The share of traces that begin with a read (GET) which are kept; every write and everything it causes
+    # is always traced (matjip_platform.telemetry.EveryWriteSomeReads).
+    trace_read_sample_ratio: float = Field(default=0.01, ge=0, le=1)
     shutdown_timeout_seconds: float = 20.0
     # Per-client request budgets for the Redis-backed rate limiter (requests per minute).
     rate_limit_per_ip: int = Field(default=600, ge=1)

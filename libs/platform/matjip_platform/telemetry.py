@@ -1,16 +1,69 @@
 """Tracing: one TracerProvider per process, W3C context carried through HTTP, the outbox and Kafka."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
 
 from matjip_platform.settings import ServiceSettings
 
 _provider: TracerProvider | None = None
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class EveryWriteSomeReads(Sampler):
+    """Which new traces are kept: every one that starts with a change (a checkout, an owner's action, a
+    consumed event or a background task, and so everything that follows from it through the outbox and
+    Kafka), and a share of those that start with a read (browsing menus and stores, which is most of the
+    traffic and tells little the metrics don't). So every order's traces stay findable by its id, while
+    browsing at a thousand requests a second does not pay for exporting its spans."""
+
+    def __init__(self, read_ratio: float) -> None:
+        self._reads = TraceIdRatioBased(read_ratio)
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if kind is SpanKind.SERVER and _request_method(name, attributes) in READ_METHODS:
+            return self._reads.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return f"EveryWriteSomeReads{{{self._reads.get_description()}}}"
+
+
+def _request_method(name: str, attributes: Attributes) -> str:
+    if attributes:
+        method = attributes.get("http.request.method") or attributes.get("http.method")
+        if isinstance(method, str):
+            return method
+    return name.split(" ", 1)[0]
+
+
+def sampler(settings: ServiceSettings) -> Sampler:
+    """A trace continues as its parent decided; a new one is kept as `EveryWriteSomeReads` says."""
+    return ParentBased(root=EveryWriteSomeReads(settings.trace_read_sample_ratio))
 
 
 def setup_tracing(settings: ServiceSettings, extra_processor: SpanProcessor | None = None) -> TracerProvider:
@@ -19,7 +72,9 @@ def setup_tracing(settings: ServiceSettings, extra_processor: SpanProcessor | No
     global _provider
     if _provider is not None:
         return _provider
-    provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": settings.service_name}), sampler=sampler(settings)
+    )
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -85,13 +85,18 @@ class TestKeys:
 @dataclass
 class RunningService:
     app: FastAPI
-    runtime: Runtime
+    runtime: Runtime[Any, Any]
     client: httpx.AsyncClient
+
+    @property
+    def components(self) -> Any:
+        """The service's typed components (its tests know their type)."""
+        return self.runtime.components
 
 
 @asynccontextmanager
 async def running_service(
-    definition: ServiceDefinition,
+    definition: ServiceDefinition[Any, Any],
     *,
     database_url: str,
     kafka_bootstrap: str,
@@ -114,7 +119,7 @@ async def running_service(
     await asyncio.to_thread(upgrade_to_head, config, definition.migrations_dir)
     app = build_app(definition, config)
     async with app.router.lifespan_context(app):
-        runtime: Runtime = app.state.runtime
+        runtime: Runtime[Any, Any] = app.state.runtime
         if keys is not None:
             runtime.verifier.keys = keys.key_set()
         transport = httpx.ASGITransport(app=app)
@@ -180,7 +185,7 @@ async def poll(condition: Callable[[], Awaitable[T | None]], message: str, timeo
 
 
 async def wait_until_processed(
-    runtime_or_db: Runtime | Database, *envelopes: Envelope, timeout: float = WAIT_SECONDS
+    runtime_or_db: Runtime[Any, Any] | Database, *envelopes: Envelope, timeout: float = WAIT_SECONDS
 ) -> None:
     """Wait until the service's inbox (`processed_events`) holds every envelope: its consumer committed their
     handling, and so that of everything before them on their partitions."""
@@ -189,8 +194,8 @@ async def wait_until_processed(
     wanted = {envelope.event_id for envelope in envelopes}
 
     async def done() -> bool:
-        async with db.transaction() as session:
-            found = await session.scalars(
+        async with db.transaction() as conn:
+            found = await conn.scalars(
                 select(processed_events.c.event_id).where(processed_events.c.event_id.in_(wanted))
             )
             return set(found) == wanted

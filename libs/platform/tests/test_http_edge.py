@@ -157,11 +157,11 @@ async def test_requests_are_counted_by_route_template_not_raw_path() -> None:
 
 
 async def test_the_rate_limit_answers_429_with_retry_after_except_on_exempt_paths() -> None:
-    from matjip_platform.http import rate_limit_middleware
+    from matjip_platform.http import RateLimitMiddleware
     from matjip_platform.ratelimit import Verdict
 
     class Exhausted:
-        async def check(self, ip: str, user_id: str | None) -> Verdict:
+        async def check(self, ip: str, user_id: str | None, revocation_key: str | None = None) -> Verdict:
             return Verdict(False, retry_after_seconds=17)
 
     app = FastAPI()
@@ -172,11 +172,11 @@ async def test_the_rate_limit_answers_429_with_retry_after_except_on_exempt_path
         return {"ok": True}
 
     app.include_router(router)
-    app.middleware("http")(rate_limit_middleware(app))
+    app.add_middleware(RateLimitMiddleware)
     app.state.runtime = SimpleNamespace(
         verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip"),
         rate_limiter=Exhausted(),
-        definition=SimpleNamespace(rate_limit_exempt_prefixes=("/sandbox/",)),
+        rate_limit_exempt=("/sandbox/",),
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         limited = await c.get("/conflict")

@@ -21,6 +21,7 @@ from matjip_platform.outbox import Outbox
 from matjip_platform.relay import OutboxRelay
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.telemetry import setup_tracing, tracer
+from matjip_platform.unit_of_work import UnitOfWorkFactory
 
 pytestmark = pytest.mark.integration
 
@@ -40,14 +41,19 @@ class Harness:
     db: Database
     producer: AIOKafkaProducer
     outbox: Outbox
+    relay_wakes: list[float]
+
+    @property
+    def unit_of_work(self) -> UnitOfWorkFactory:
+        return UnitOfWorkFactory(self.db, self.outbox, on_events_committed=lambda: self.relay_wakes.append(1))
 
     @property
     def payment_events(self) -> str:
         return self.settings.topic(topics.PAYMENT_EVENTS)
 
     async def count(self, table: Table) -> int:
-        async with self.db.transaction() as session:
-            return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+        async with self.db.transaction() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
 
     async def produce_raw(self, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         await self.producer.send_and_wait(self.payment_events, value=value, key=key, headers=headers)
@@ -78,7 +84,7 @@ async def harness(infra: object, test_database_url: str, kafka_topic_prefix: str
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     try:
-        yield Harness(settings, db, producer, Outbox(name, settings.kafka_topic_prefix))
+        yield Harness(settings, db, producer, Outbox(name, settings.kafka_topic_prefix), [])
     finally:
         await producer.stop()
         await db.close()
@@ -103,8 +109,8 @@ def authorized(order_id: uuid.UUID, amount: int) -> PaymentAuthorized:
 async def test_the_relay_publishes_every_event_once_in_the_order_written_per_key(harness: Harness) -> None:
     orders = [uuid.uuid4() for _ in range(3)]
     for amount in range(30):
-        async with harness.db.transaction() as session:
-            await harness.outbox.add(session, authorized(orders[amount % 3], amount))
+        async with harness.unit_of_work() as uow:
+            await uow.emit(authorized(orders[amount % 3], amount))
     relay = OutboxRelay(harness.db, harness.producer, source="test")
 
     assert await relay.flush(30) == 30
@@ -114,19 +120,47 @@ async def test_the_relay_publishes_every_event_once_in_the_order_written_per_key
     for order in orders:
         amounts = [env.payload["amount"] for env, _ in received if env.key == str(order)]
         assert amounts == sorted(amounts) and len(amounts) == 10
-    async with harness.db.transaction() as session:
-        unpublished = await session.scalar(
+    async with harness.db.transaction() as conn:
+        unpublished = await conn.scalar(
             select(func.count()).select_from(outbox_events).where(outbox_events.c.published_at.is_(None))
         )
     assert unpublished == 0
 
 
 async def test_an_event_is_not_published_when_its_transaction_rolls_back(harness: Harness) -> None:
+    ran: list[str] = []
     with pytest.raises(RuntimeError):
-        async with harness.db.transaction() as session:
-            await harness.outbox.add(session, authorized(uuid.uuid4(), 1))
+        async with harness.unit_of_work() as uow:
+            await uow.emit(authorized(uuid.uuid4(), 1))
+            uow.after_commit(lambda: ran.append("after commit"))
             raise RuntimeError("the state change failed")
     assert await harness.count(outbox_events) == 0
+    assert ran == [] and harness.relay_wakes == []  # nothing committed: no callback, no wake-up
+
+
+async def test_a_unit_of_work_commits_its_events_in_order_then_runs_callbacks_and_wakes_the_relay(
+    harness: Harness,
+) -> None:
+    order = uuid.uuid4()
+    seen_after_commit: list[int] = []
+
+    async def committed_rows() -> int:
+        return await harness.count(outbox_events)
+
+    async with harness.unit_of_work() as uow:
+        await uow.emit(authorized(order, 1), authorized(order, 2))
+        await uow.emit(authorized(order, 3))
+        uow.after_commit(lambda: seen_after_commit.append(len(harness.relay_wakes)))
+        assert await committed_rows() == 0  # staged, not yet written: one insert at commit
+    assert seen_after_commit == [0]  # callbacks first, then the relay's wake-up
+    assert harness.relay_wakes == [1]
+    async with harness.db.transaction() as conn:
+        amounts = list(await conn.scalars(select(outbox_events.c.payload["amount"]).order_by(outbox_events.c.id)))
+    assert amounts == [1, 2, 3]
+
+    async with harness.unit_of_work() as uow:
+        await uow.conn.execute(insert(effects).values(order_id=order, amount=4))
+    assert harness.relay_wakes == [1]  # a commit without events leaves the relay asleep
 
 
 async def test_two_relays_running_together_publish_each_event_once_and_in_order(harness: Harness) -> None:
@@ -141,8 +175,8 @@ async def test_two_relays_running_together_publish_each_event_once_and_in_order(
     running = [asyncio.create_task(relay.run(stop)) for relay in relays]
     try:
         for amount in range(60):
-            async with harness.db.transaction() as session:
-                await harness.outbox.add(session, authorized(order, amount))
+            async with harness.unit_of_work() as uow:
+                await uow.emit(authorized(order, amount))
         received = await read(harness, harness.payment_events, expected=60)
     finally:
         stop.set()
@@ -155,8 +189,8 @@ async def test_two_relays_running_together_publish_each_event_once_and_in_order(
 async def test_the_trace_of_the_writing_request_continues_on_kafka(harness: Harness) -> None:
     setup_tracing(harness.settings)
     with tracer().start_as_current_span("POST /api/order/orders") as span:
-        async with harness.db.transaction() as session:
-            await harness.outbox.add(session, authorized(uuid.uuid4(), 5))
+        async with harness.unit_of_work() as uow:
+            await uow.emit(authorized(uuid.uuid4(), 5))
         trace_id = format(span.get_span_context().trace_id, "032x")
     assert not trace.get_current_span().get_span_context().is_valid
     await OutboxRelay(harness.db, harness.producer, source="test").flush(10)
@@ -164,20 +198,20 @@ async def test_the_trace_of_the_writing_request_continues_on_kafka(harness: Harn
     assert headers["traceparent"].split("-")[1] == trace_id
 
 
-Handler = Callable[[HandlerContext, PaymentAuthorized], Awaitable[None]]
+Handler = Callable[[HandlerContext[None], PaymentAuthorized], Awaitable[None]]
 
 
-def consumer_with(harness: Harness, handler: Handler) -> EventConsumer:
-    handlers = EventHandlers()
+def consumer_with(harness: Harness, handler: Handler) -> EventConsumer[None]:
+    handlers: EventHandlers[None] = EventHandlers()
     handlers.on(PaymentAuthorized)(handler)
-    return EventConsumer(harness.settings, harness.db, handlers, harness.outbox, harness.producer)
+    return EventConsumer(harness.settings, harness.unit_of_work, handlers, None, harness.producer)
 
 
-async def record_effect(ctx: HandlerContext, event: PaymentAuthorized) -> None:
-    await ctx.session.execute(insert(effects).values(order_id=event.order_id, amount=event.amount))
+async def record_effect(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
+    await ctx.conn.execute(insert(effects).values(order_id=event.order_id, amount=event.amount))
 
 
-async def run_consumer(consumer: EventConsumer, done: Callable[[], Awaitable[bool]]) -> None:
+async def run_consumer(consumer: EventConsumer[None], done: Callable[[], Awaitable[bool]]) -> None:
     stop = asyncio.Event()
     await consumer.start()
     task = asyncio.create_task(consumer.run(stop))
@@ -201,9 +235,47 @@ async def test_a_redelivered_event_takes_effect_once(harness: Harness) -> None:
 
     await run_consumer(consumer_with(harness, record_effect), all_seen)
 
-    async with harness.db.transaction() as session:
-        amounts = sorted((await session.scalars(select(effects.c.amount))).all())
+    async with harness.db.transaction() as conn:
+        amounts = sorted((await conn.scalars(select(effects.c.amount))).all())
     assert amounts == [1, 700]
+
+
+async def test_a_batch_is_one_transaction_and_a_failing_record_is_retried_alone(harness: Harness) -> None:
+    """Records handled together share a transaction; when one fails the batch rolls back and each record is
+    handled on its own, so the failing one alone is retried and dead-lettered and the others take effect
+    exactly once, in order."""
+    order = uuid.uuid4()
+    envelopes = [Envelope.wrap(authorized(order, amount), source="test") for amount in range(1, 8)]
+    for envelope in envelopes:
+        await harness.produce(envelope)
+    await harness.produce(envelopes[2])  # a redelivery inside the same batch
+    attempts: dict[int, int] = {}
+
+    async def fails_on_four(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
+        attempts[event.amount] = attempts.get(event.amount, 0) + 1
+        await record_effect(ctx, event)
+        if event.amount == 4:
+            raise RuntimeError("four is poison")
+
+    consumer = consumer_with(harness, fails_on_four)
+    await consumer.start()
+    try:
+        records = []
+        async with asyncio.timeout(20):
+            while len(records) < 8:
+                batches = await consumer._consumer.getmany(timeout_ms=500)  # type: ignore[union-attr]
+                records += [r for rs in batches.values() for r in rs]
+        outcomes = await consumer.handle_batch(records)
+    finally:
+        await consumer.stop()
+
+    assert list(outcomes.values()) == [*["processed"] * 3, "dead_lettered", *["processed"] * 3, "duplicate"]
+    async with harness.db.transaction() as conn:
+        amounts = list(await conn.scalars(select(effects.c.amount).order_by(effects.c.id)))
+    assert amounts == [1, 2, 3, 5, 6, 7]  # the failed batch left nothing; each record then took effect once
+    assert attempts[4] == 1 + harness.settings.consumer_max_attempts  # once in the batch, then alone
+    [(dead, headers)] = await read(harness, harness.payment_events + ".dlq", expected=1)
+    assert dead.event_id == envelopes[3].event_id and headers["dlq_reason"] == "failed"
 
 
 async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(harness: Harness) -> None:
@@ -229,7 +301,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(harn
 async def test_a_failing_handler_is_retried_then_dead_lettered_without_partial_effects(harness: Harness) -> None:
     attempts = 0
 
-    async def always_fails(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+    async def always_fails(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
         nonlocal attempts
         attempts += 1
         await record_effect(ctx, event)  # written, then rolled back with the failure
@@ -254,7 +326,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_without_partial_e
 async def test_a_transient_failure_is_retried_and_succeeds_once(harness: Harness) -> None:
     attempts = 0
 
-    async def flaky(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+    async def flaky(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
         nonlocal attempts
         attempts += 1
         if attempts < 3:
@@ -273,7 +345,7 @@ async def test_a_transient_failure_is_retried_and_succeeds_once(harness: Harness
 async def test_a_handler_emits_events_in_its_own_transaction(harness: Harness) -> None:
     follow_up = authorized(uuid.uuid4(), 77)
 
-    async def emits(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+    async def emits(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
         if event.amount == 1:
             await ctx.emit(follow_up)
 
@@ -283,11 +355,10 @@ async def test_a_handler_emits_events_in_its_own_transaction(harness: Harness) -
         return await harness.count(outbox_events) == 1
 
     await run_consumer(consumer_with(harness, emits), emitted)
-    async with harness.db.transaction() as session:
-        row = (await session.execute(select(outbox_events))).one()
+    async with harness.db.transaction() as conn:
+        row = (await conn.execute(select(outbox_events))).one()
     assert row.payload["amount"] == 77
     assert row.topic == harness.payment_events
-
 
 
 async def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(harness: Harness) -> None:
@@ -295,7 +366,7 @@ async def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(h
 
     fixed = False
 
-    async def fails_until_fixed(ctx: HandlerContext, event: PaymentAuthorized) -> None:
+    async def fails_until_fixed(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
         if not fixed:
             raise RuntimeError("bug in the handler")
         await record_effect(ctx, event)

@@ -6,24 +6,31 @@ from pathlib import Path
 
 import pytest
 
-from matjip_platform.service import Runtime, ServiceDefinition
+from matjip_platform.service import Platform, ServiceDefinition
+from matjip_platform.settings import ServiceSettings
 from matjip_platform.testing import running_service
 
 pytestmark = pytest.mark.integration
 
 
-async def crashes_after_start(runtime: Runtime, stop: asyncio.Event) -> None:
+async def no_components(_: Platform[ServiceSettings]) -> None:
+    return None
+
+
+async def crashes_after_start(components: None, stop: asyncio.Event) -> None:
     await asyncio.sleep(0.1)
     raise RuntimeError("the loop hit a bug")
 
 
-def sample(name: str, **fields: object) -> ServiceDefinition:
+def sample(name: str, **fields: object) -> ServiceDefinition[ServiceSettings, None]:
     return ServiceDefinition(
         name=name,
         title="sample",
         description="a service with no domain, for the runtime's tests",
         migrations_dir=Path(__file__).resolve().parent / "sample_service",
         schema=name,
+        settings_class=ServiceSettings,
+        components=no_components,
         **fields,  # type: ignore[arg-type]
     )
 

@@ -3,12 +3,13 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from matjip_ai.api.routes import EMBEDDER, router
+from matjip_ai.api.routes import router
+from matjip_ai.components import AiComponents, components_with
 from matjip_ai.domain.embedding import Embedder
-from matjip_ai.embedding.holder import EmbedderHolder
 from matjip_ai.embedding.minilm import load_minilm
-from matjip_ai.events.handlers import build_handlers
-from matjip_platform.service import Runtime, ServiceDefinition
+from matjip_ai.events.handlers import handlers
+from matjip_platform.service import ServiceDefinition
+from matjip_platform.settings import ServiceSettings
 
 DESCRIPTION = (
     "Review-based menu Q&A and dish recommendations. Answers are extractive (retrieved and quoted from "
@@ -16,24 +17,19 @@ DESCRIPTION = (
 )
 
 
-def build_definition(load_embedder: Callable[[], Embedder] = load_minilm) -> ServiceDefinition:
-    models = EmbedderHolder(load_embedder)
-
-    async def on_startup(runtime: Runtime) -> None:
-        # Before the consumer and the HTTP server start: neither ever waits for the model.
-        await models.load()
-        runtime.extras[EMBEDDER] = models.embedder
-        runtime.extras["embedder_load"] = models.report
-
+def build_definition(
+    load_embedder: Callable[[], Embedder] = load_minilm,
+) -> ServiceDefinition[ServiceSettings, AiComponents]:
     return ServiceDefinition(
         name="ai",
         title="Matjip ai",
         description=DESCRIPTION,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         schema="ai",
+        settings_class=ServiceSettings,
+        components=components_with(load_embedder),
         routers=[router],
-        handlers=build_handlers(models),
-        on_startup=on_startup,
+        handlers=handlers,
     )
 
 

@@ -125,7 +125,7 @@ async def test_invalid_input_is_a_422_naming_the_field(ai: AiUnderTest) -> None:
 async def test_the_service_is_ready_with_the_model_loaded_at_start(ai: AiUnderTest) -> None:
     response = await ai.client.get("/health/ready")
     assert response.status_code == 200
-    load = ai.service.runtime.extras["embedder_load"]
+    load = ai.service.components.embedder_load
     assert load.model == "all-MiniLM-L6-v2"
     print(f"model loaded at start-up in {load.seconds} s, +{load.resident_mb_added} MB resident")
 
@@ -219,8 +219,8 @@ async def test_a_review_is_embedded_once_however_often_it_arrives(ai: AiUnderTes
     store = uuid4()
     event = review_posted(store, "Crispy fried chicken, not greasy at all.", 5)
     [envelope] = await ai.deliver(event)
-    async with ai.service.runtime.db.transaction() as session:
-        stored = (await session.execute(select(reviews).where(reviews.c.review_id == event.review_id))).one()
+    async with ai.service.runtime.db.transaction() as conn:
+        stored = (await conn.execute(select(reviews).where(reviews.c.review_id == event.review_id))).one()
     vector = from_bytes(stored.embedding)
     assert vector.shape == (384,)
     assert float(np.linalg.norm(vector)) == pytest.approx(1.0, abs=1e-5)
@@ -230,8 +230,8 @@ async def test_a_review_is_embedded_once_however_often_it_arrives(ai: AiUnderTes
     await ai.redeliver(envelope)  # the same message again (a producer retry)
     await ai.deliver(event)  # the same review re-announced under a new event id (a replay)
 
-    async with ai.service.runtime.db.transaction() as session:
-        rows = (await session.execute(select(reviews).where(reviews.c.store_id == store))).all()
+    async with ai.service.runtime.db.transaction() as conn:
+        rows = (await conn.execute(select(reviews).where(reviews.c.store_id == store))).all()
     assert len(rows) == 1
     assert (rows[0].embedding, rows[0].sentence_embeddings) == (stored.embedding, stored.sentence_embeddings)
 
@@ -243,8 +243,8 @@ async def test_menu_items_keep_their_newest_revision(ai: AiUnderTest) -> None:
     older = menu_item(store, "Tteokbokki", 12000, revision=2, item_id=item_id)
     await ai.deliver(newer, older)
 
-    async with ai.service.runtime.db.transaction() as session:
-        row = (await session.execute(select(menu_items).where(menu_items.c.menu_item_id == item_id))).one()
+    async with ai.service.runtime.db.transaction() as conn:
+        row = (await conn.execute(select(menu_items).where(menu_items.c.menu_item_id == item_id))).one()
     assert (row.name, row.price, row.sold_out, row.revision) == ("Rose Tteokbokki", 15000, True, 3)
 
 
@@ -255,8 +255,8 @@ async def test_a_price_or_stock_change_under_the_same_name_is_applied(ai: AiUnde
     await ai.deliver(menu_item(store, "Japchae", 11000, revision=1, item_id=item_id))
     await ai.deliver(menu_item(store, "Japchae", 13000, revision=2, sold_out=True, item_id=item_id))
 
-    async with ai.service.runtime.db.transaction() as session:
-        row = (await session.execute(select(menu_items).where(menu_items.c.menu_item_id == item_id))).one()
+    async with ai.service.runtime.db.transaction() as conn:
+        row = (await conn.execute(select(menu_items).where(menu_items.c.menu_item_id == item_id))).one()
     assert (row.price, row.sold_out, row.revision) == (13000, True, 2)
     assert row.name_embedding is not None
 
@@ -329,11 +329,11 @@ async def test_redelivered_order_events_change_nothing(ai: AiUnderTest) -> None:
     envelopes = await ai.deliver(tteokbokki, fish_cake_soup, *mine, placed, completed)
 
     async def snapshot() -> tuple[object, ...]:
-        async with ai.service.runtime.db.transaction() as session:
+        async with ai.service.runtime.db.transaction() as conn:
             counted = (
-                await session.scalar(select(func.count()).select_from(order_lines)),
-                await session.scalar(select(func.count()).select_from(orders)),
-                await session.scalar(select(orders.c.status).where(orders.c.order_id == placed.order_id)),
+                await conn.scalar(select(func.count()).select_from(order_lines)),
+                await conn.scalar(select(func.count()).select_from(orders)),
+                await conn.scalar(select(orders.c.status).where(orders.c.order_id == placed.order_id)),
             )
         response = await ai.client.get("/api/ai/recommendations", headers=ai.auth(me))
         return (*counted, response.json())

@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import jwt
 import structlog
+from redis.asyncio import Redis
 
 from matjip_auth.domain.accounts import Account, check_self_registration, normalize_email, password_problem
 from matjip_auth.domain.errors import (
@@ -42,7 +43,7 @@ from matjip_auth.repository.signing_keys import SigningKeyStore
 from matjip_auth.settings import AuthSettings
 from matjip_contracts.events.common import Role
 from matjip_platform.auth import Principal, revoked_access_key
-from matjip_platform.service import Runtime
+from matjip_platform.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -62,22 +63,21 @@ class TokenPair:
 class AuthService:
     def __init__(
         self,
-        runtime: Runtime,
+        unit_of_work: UnitOfWorkFactory,
+        redis: Redis,
         settings: AuthSettings,
         keys: SigningKeyStore,
         *,
         passwords: Passwords | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self.db = runtime.db
-        self.outbox = runtime.outbox
-        self.relay = runtime.relay
-        self.redis = runtime.redis
+        self.unit_of_work = unit_of_work
+        self.redis = redis
         self.keys = keys
         self.clock = clock
         self.passwords = passwords or Passwords()
-        self.refresh_tokens = RefreshTokenStore(runtime.redis)
-        self.attempts = LoginAttempts(runtime.redis, settings.login_failure_window_seconds)
+        self.refresh_tokens = RefreshTokenStore(redis)
+        self.attempts = LoginAttempts(redis, settings.login_failure_window_seconds)
         self.throttle = LoginThrottlePolicy(
             max_failures_per_account=settings.login_max_failures_per_account,
             max_failures_per_ip=settings.login_max_failures_per_ip,
@@ -97,9 +97,8 @@ class AuthService:
         """Create a customer or owner account and publish UserRegistered in the same transaction."""
         check_self_registration(role)
         password_hash = await asyncio.to_thread(self.passwords.hash, password)
-        async with self.db.transaction() as session:
-            account = await accounts.insert_account(
-                session,
+        async with self.unit_of_work() as uow:
+            account = await accounts.insert_account(uow.conn,
                 user_id=uuid4(),
                 email=normalize_email(email),
                 password_hash=password_hash,
@@ -108,8 +107,7 @@ class AuthService:
             )
             if account is None:
                 raise EmailTaken("An account with this email already exists.")
-            await self.outbox.add(session, user_registered(account))
-        self.relay.wake()
+            await uow.emit(user_registered(account))
         log.info("account_registered", user_id=str(account.user_id), role=account.role.value)
         return account
 
@@ -119,21 +117,20 @@ class AuthService:
         if problem is not None:
             raise ValueError(f"MATJIP_ADMIN_PASSWORD {problem}")
         email = normalize_email(email)
-        async with self.db.transaction() as session:
-            existing = await accounts.find_by_email(session, email)
+        async with self.unit_of_work() as uow:
+            existing = await accounts.find_by_email(uow.conn, email)
         if existing is not None:
             if existing.role is not Role.ADMIN:
                 log.error("admin_email_belongs_to_non_admin", user_id=str(existing.user_id))
             elif not await asyncio.to_thread(self.passwords.verify, existing.password_hash, password):
                 new_hash = await asyncio.to_thread(self.passwords.hash, password)
-                async with self.db.transaction() as session:
-                    await accounts.set_password_hash(session, existing.user_id, new_hash)
+                async with self.unit_of_work() as uow:
+                    await accounts.set_password_hash(uow.conn, existing.user_id, new_hash)
                 log.info("admin_password_reset", user_id=str(existing.user_id))
             return
         password_hash = await asyncio.to_thread(self.passwords.hash, password)
-        async with self.db.transaction() as session:
-            account = await accounts.insert_account(
-                session,
+        async with self.unit_of_work() as uow:
+            account = await accounts.insert_account(uow.conn,
                 user_id=uuid4(),
                 email=email,
                 password_hash=password_hash,
@@ -141,13 +138,12 @@ class AuthService:
                 role=Role.ADMIN,
             )
             if account is not None:  # None: another replica created it a moment ago
-                await self.outbox.add(session, user_registered(account))
+                await uow.emit(user_registered(account))
                 log.info("admin_account_created", user_id=str(account.user_id))
-        self.relay.wake()
 
     async def account_of(self, principal: Principal) -> Account:
-        async with self.db.transaction() as session:
-            account = await accounts.find_by_id(session, principal.user_id)
+        async with self.unit_of_work() as uow:
+            account = await accounts.find_by_id(uow.conn, principal.user_id)
         if account is None:
             raise AccountNotFound("The account of this token no longer exists.")
         return account
@@ -166,8 +162,8 @@ class AuthService:
                 retry_after_seconds=verdict.retry_after_seconds,
                 headers={"Retry-After": str(verdict.retry_after_seconds)},
             )
-        async with self.db.transaction() as session:
-            account = await accounts.find_by_email(session, email)
+        async with self.unit_of_work() as uow:
+            account = await accounts.find_by_email(uow.conn, email)
         stored_hash = account.password_hash if account is not None else None
         if account is None or not await asyncio.to_thread(self.passwords.verify, stored_hash, password):
             auth_logins.labels(LoginOutcome.INVALID_CREDENTIALS.value).inc()
@@ -176,8 +172,8 @@ class AuthService:
         await self.attempts.succeeded(email, client_ip)
         if self.passwords.needs_rehash(account.password_hash):
             new_hash = await asyncio.to_thread(self.passwords.hash, password)
-            async with self.db.transaction() as session:
-                await accounts.set_password_hash(session, account.user_id, new_hash)
+            async with self.unit_of_work() as uow:
+                await accounts.set_password_hash(uow.conn, account.user_id, new_hash)
         auth_logins.labels(LoginOutcome.SUCCESS.value).inc()
         log.info("login_succeeded", user_id=str(account.user_id))
         return await self._start_session(account)
@@ -200,8 +196,8 @@ class AuthService:
             raise RefreshTokenRevoked("This session has been revoked; log in again.")
         if verdict is not RefreshVerdict.ROTATE or record is None:
             raise InvalidRefreshToken("The refresh token is not valid or has expired.")
-        async with self.db.transaction() as session:
-            account = await accounts.find_by_id(session, record.user_id)
+        async with self.unit_of_work() as uow:
+            account = await accounts.find_by_id(uow.conn, record.user_id)
         if account is None:
             await self.refresh_tokens.revoke_family(record.family_id, remember_seconds=self._refresh_seconds)
             raise InvalidRefreshToken("The account of this session no longer exists.")

@@ -16,7 +16,7 @@ from matjip_auth.app import definition
 from matjip_devstack.infra import Infra
 from matjip_platform.auth import StaticKeySet, TokenVerifier
 from matjip_platform.envelope import Envelope
-from matjip_platform.service import Runtime, ServiceDefinition
+from matjip_platform.service import Platform, Runtime, ServiceDefinition
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.testing import RunningService, read_topic, running_service
 
@@ -105,7 +105,18 @@ def logins(outcome: str) -> float:
 @asynccontextmanager
 async def platform_verifier(jwks: dict[str, Any], redis_url: str) -> AsyncIterator[TokenVerifier]:
     """The verifier of any other service's runtime (built by the platform), fed auth's published JWKS."""
-    probe = ServiceDefinition(name="probe", title="probe", description="", migrations_dir=Path("."), schema="probe")
+    async def no_components(_: Platform[ServiceSettings]) -> None:
+        return None
+
+    probe: ServiceDefinition[ServiceSettings, None] = ServiceDefinition(
+        name="probe",
+        title="probe",
+        description="",
+        migrations_dir=Path("."),
+        schema="probe",
+        settings_class=ServiceSettings,
+        components=no_components,
+    )
     runtime = Runtime(probe, ServiceSettings(service_name="probe", redis_url=redis_url))
     runtime.verifier.keys = StaticKeySet(jwks)
     try:

@@ -65,8 +65,8 @@ async def test_a_taken_email_is_refused_in_any_case_and_publishes_nothing(
 
     assert again.status_code == 409
     assert problem_code(again) == "email_taken"
-    async with auth.service.runtime.db.transaction() as session:
-        rows = await session.scalar(
+    async with auth.service.runtime.db.transaction() as conn:
+        rows = await conn.scalar(
             select(func.count()).select_from(outbox_events).where(outbox_events.c.payload["email"].as_string() == email)
         )
     assert rows == 1  # the refused sign-up wrote no event: account and event share one transaction

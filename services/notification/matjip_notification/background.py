@@ -2,9 +2,8 @@
 
 import asyncio
 
-from matjip_notification.components import components_of
-from matjip_platform.service import Runtime
+from matjip_notification.components import NotificationComponents
 
 
-async def notification_hub(runtime: Runtime, stop: asyncio.Event) -> None:
-    await components_of(runtime).hub.run(stop)
+async def notification_hub(components: NotificationComponents, stop: asyncio.Event) -> None:
+    await components.hub.run(stop)

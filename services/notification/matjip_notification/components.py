@@ -1,46 +1,19 @@
-"""The notification service's collaborators, built once the runtime is up."""
+"""The notification service's collaborators, built at start from what the platform provides."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from matjip_notification.hub import NotificationHub
 from matjip_notification.settings import NotificationSettings
-from matjip_platform.db import Database
-from matjip_platform.service import Runtime
-
-EXTRAS_KEY = "notification"
+from matjip_platform.service import Platform
+from matjip_platform.unit_of_work import UnitOfWorkFactory
 
 
-@dataclass
+@dataclass(frozen=True)
 class NotificationComponents:
     settings: NotificationSettings
-    db: Database
+    unit_of_work: UnitOfWorkFactory
     hub: NotificationHub
 
 
-def build_components(runtime: Runtime) -> NotificationComponents:
-    settings = runtime.settings
-    assert isinstance(settings, NotificationSettings), "the notification definition uses NotificationSettings"
-    return NotificationComponents(settings, runtime.db, NotificationHub(runtime.redis))
-
-
-def components_of(runtime: Runtime) -> NotificationComponents:
-    components: NotificationComponents = runtime.extras[EXTRAS_KEY]
-    return components
-
-
-class ComponentsSlot:
-    """Where the Kafka handlers find the components: filled by on_startup, before consuming starts."""
-
-    def __init__(self) -> None:
-        self._components: NotificationComponents | None = None
-
-    def fill(self, components: NotificationComponents) -> None:
-        self._components = components
-
-    def __call__(self) -> NotificationComponents:
-        assert self._components is not None, "notification components are built in on_startup"
-        return self._components
-
-
-ComponentsProvider = Callable[[], NotificationComponents]
+async def build_components(platform: Platform[NotificationSettings]) -> NotificationComponents:
+    return NotificationComponents(platform.settings, platform.unit_of_work, NotificationHub(platform.redis))

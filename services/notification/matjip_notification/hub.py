@@ -17,14 +17,12 @@ from uuid import UUID
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+
+from matjip_platform.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 CHANNEL_PREFIX = "notification:recipient:"
-_SESSION_KEY = "notification_recipients"
 
 
 class Waitable(Protocol):
@@ -42,6 +40,7 @@ class NotificationHub:
         self.subscribed = asyncio.Event()
         self._waiters: dict[UUID, set[asyncio.Event]] = {}
         self._publishing: set[asyncio.Task[None]] = set()
+        self._to_publish: set[UUID] = set()
 
     # --- streams -------------------------------------------------------------------------------------
 
@@ -74,26 +73,24 @@ class NotificationHub:
 
     # --- publishing ----------------------------------------------------------------------------------
 
-    def wake_after_commit(self, session: AsyncSession, recipients: Iterable[UUID]) -> None:
-        """Publish the recipients' wake-ups when (and only if) `session`'s transaction commits."""
-        info: dict[str, Any] = session.info
-        pending: set[UUID] | None = info.get(_SESSION_KEY)
-        if pending is None:
-            pending = info[_SESSION_KEY] = set()
-            event.listen(session.sync_session, "after_commit", self._on_commit, once=True)
-            event.listen(session.sync_session, "after_rollback", self._on_rollback, once=True)
-        pending.update(recipients)
+    def wake_after_commit(self, uow: UnitOfWork, recipients: Iterable[UUID]) -> None:
+        """Publish the recipients' wake-ups when (and only if) `uow`'s transaction commits."""
+        wanted = set(recipients)
+        if wanted:
+            uow.after_commit(lambda: self._publish_soon(wanted))
 
-    def _on_commit(self, session: Session) -> None:
-        recipients: set[UUID] = session.info.pop(_SESSION_KEY, set())
-        if recipients:
-            # Runs inside SQLAlchemy's commit, on the event loop's thread: schedule, don't await.
-            task = asyncio.get_running_loop().create_task(self.publish(recipients))
+    def _publish_soon(self, recipients: set[UUID]) -> None:
+        # The wake-ups of one consumer batch (and of anything committed meanwhile) leave in one pipeline.
+        if not self._to_publish:
+            task = asyncio.get_running_loop().create_task(self._publish_pending())
             self._publishing.add(task)
             task.add_done_callback(self._publishing.discard)
+        self._to_publish |= recipients
 
-    def _on_rollback(self, session: Session) -> None:
-        session.info.pop(_SESSION_KEY, None)
+    async def _publish_pending(self) -> None:
+        await asyncio.sleep(0)  # let the rest of the commit's callbacks add theirs
+        recipients, self._to_publish = self._to_publish, set()
+        await self.publish(recipients)
 
     async def publish(self, recipients: Iterable[UUID]) -> None:
         try:

@@ -7,7 +7,7 @@ import pytest
 
 from matjip_devstack.infra import Infra
 from matjip_devstack.testing import throwaway_database_and_topics
-from matjip_notification.app import create_definition
+from matjip_notification.app import definition
 from matjip_platform.testing import EventProducer, TestKeys, listening_socket, running_service, served_over_http
 
 from .harness import NotificationUnderTest
@@ -21,7 +21,7 @@ async def notification(infra: Infra) -> AsyncIterator[NotificationUnderTest]:
     with throwaway_database_and_topics(infra, "notification") as (database_url, prefix):
         async with (
             running_service(
-                create_definition(),
+                definition,
                 database_url=database_url,
                 kafka_bootstrap=infra.kafka_bootstrap,
                 redis_url=infra.redis_url,

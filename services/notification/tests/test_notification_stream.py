@@ -13,11 +13,16 @@ from redis.asyncio import Redis
 from matjip_contracts.events.common import OrderStatus, Role
 from matjip_devstack.infra import Infra
 from matjip_notification.api.notifications import notification_frames
-from matjip_notification.components import components_of
+from matjip_notification.components import NotificationComponents
 from matjip_notification.hub import NotificationHub
 from matjip_platform.testing import listening_socket, poll
 
 from .harness import NotificationUnderTest
+
+
+def notification_components(notification: NotificationUnderTest) -> NotificationComponents:
+    components: NotificationComponents = notification.service.components
+    return components
 
 pytestmark = pytest.mark.integration
 
@@ -215,7 +220,7 @@ async def test_streams_end_when_the_server_shuts_down(notification: Notification
         uvicorn.Config(notification.service.app, lifespan="off", log_config=None, timeout_graceful_shutdown=60)
     )
     serving = asyncio.create_task(server.serve(sockets=[listener]))
-    hub = components_of(notification.service.runtime).hub
+    hub = notification_components(notification).hub
     try:
         base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         async with notification.stream(notification.user(), base_url=base_url) as stream:
@@ -235,7 +240,7 @@ async def test_streams_end_when_the_server_shuts_down(notification: Notification
 
 async def test_streams_end_when_the_hub_closes(notification: NotificationUnderTest, infra: Infra) -> None:
     """At the service's own shutdown (the hub's task stops), every stream of the replica finishes."""
-    components = components_of(notification.service.runtime)
+    components = notification_components(notification)
     redis = Redis.from_url(infra.redis_url, decode_responses=True)
     closing_hub = NotificationHub(redis)
     stop = asyncio.Event()
@@ -267,7 +272,7 @@ async def test_the_api_is_described(notification: NotificationUnderTest) -> None
 
 
 async def test_a_stream_the_client_left_is_let_go(notification: NotificationUnderTest) -> None:
-    hub = components_of(notification.service.runtime).hub
+    hub = notification_components(notification).hub
     before = hub.streams
     async with notification.stream(notification.user()) as stream:
         assert await stream.next_frame() is not None

@@ -2,7 +2,6 @@
 and background tasks."""
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -13,21 +12,17 @@ from matjip_payment.gateway.toss import TossPaymentsGateway
 from matjip_payment.sandbox.app import create_sandbox_gateway
 from matjip_payment.settings import PaymentSettings
 from matjip_platform.db import Database
-from matjip_platform.outbox import Outbox
-from matjip_platform.relay import OutboxRelay
-from matjip_platform.service import Runtime
+from matjip_platform.service import Platform
+from matjip_platform.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
-
-EXTRAS_KEY = "payment"
 
 
 @dataclass
 class PaymentComponents:
     settings: PaymentSettings
-    db: Database
-    outbox: Outbox
-    relay: OutboxRelay
+    unit_of_work: UnitOfWorkFactory
+    db: Database  # the reconciliation's session-level leader lock
     gateway: TossPaymentsGateway
     http: httpx.AsyncClient
     sandbox: FastAPI | None  # the sandbox PG's ASGI app, in sandbox mode only
@@ -36,16 +31,15 @@ class PaymentComponents:
         await self.http.aclose()
 
 
-def build_components(runtime: Runtime) -> PaymentComponents:
-    settings = runtime.settings
-    assert isinstance(settings, PaymentSettings), "the payment definition uses PaymentSettings"
+async def build_components(platform: Platform[PaymentSettings]) -> PaymentComponents:
+    settings = platform.settings
     secret_key = settings.payment_gateway_secret_key.get_secret_value()
     sandbox: FastAPI | None = None
     if settings.sandbox_mode:
         # The sandbox and its only client live in this process: a key made now is all they need.
         secret_key = secret_key or f"test_sk_{secrets.token_urlsafe(24)}"
         sandbox = create_sandbox_gateway(
-            runtime.db, secret_key=secret_key, stall_seconds=settings.payment_gateway_timeout_seconds + 1.0
+            platform.db, secret_key=secret_key, stall_seconds=settings.payment_gateway_timeout_seconds + 1.0
         )
     elif not secret_key:
         raise RuntimeError("MATJIP_PAYMENT_GATEWAY_SECRET_KEY is required when MATJIP_PAYMENT_GATEWAY=toss")
@@ -61,26 +55,8 @@ def build_components(runtime: Runtime) -> PaymentComponents:
         backoff_seconds=settings.payment_gateway_backoff_seconds,
     )
     log.info("payment_gateway_configured", mode=settings.payment_gateway, base_url=settings.gateway_base_url)
-    return PaymentComponents(settings, runtime.db, runtime.outbox, runtime.relay, gateway, http, sandbox)
+    return PaymentComponents(settings, platform.unit_of_work, platform.db, gateway, http, sandbox)
 
 
-def components_of(runtime: Runtime) -> PaymentComponents:
-    components: PaymentComponents = runtime.extras[EXTRAS_KEY]
-    return components
-
-
-class ComponentsSlot:
-    """Where the Kafka handlers find the components: filled by on_startup, before consuming starts."""
-
-    def __init__(self) -> None:
-        self._components: PaymentComponents | None = None
-
-    def fill(self, components: PaymentComponents) -> None:
-        self._components = components
-
-    def __call__(self) -> PaymentComponents:
-        assert self._components is not None, "payment components are built in on_startup"
-        return self._components
-
-
-ComponentsProvider = Callable[[], PaymentComponents]
+async def close_components(components: PaymentComponents) -> None:
+    await components.close()

@@ -12,11 +12,10 @@ import structlog
 from sqlalchemy import text
 
 from matjip_payment import application
-from matjip_payment.components import PaymentComponents, components_of
+from matjip_payment.components import PaymentComponents
 from matjip_payment.domain.gateway import GatewayPayment, GatewayUnavailable
 from matjip_payment.domain.reconciliation import ChargeFinding, examine_charge
 from matjip_payment.repository import intents
-from matjip_platform.service import Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -32,9 +31,8 @@ class ReconciliationReport:
     gateway_unavailable: bool = False
 
 
-async def reconcile(runtime: Runtime, stop: asyncio.Event) -> None:
+async def reconcile(components: PaymentComponents, stop: asyncio.Event) -> None:
     """Background task: one pass every `payment_reconcile_interval_seconds`, on one replica at a time."""
-    components = components_of(runtime)
     interval = components.settings.payment_reconcile_interval_seconds
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
@@ -74,8 +72,8 @@ async def _disagreeing(components: PaymentComponents, charges: list[GatewayPayme
     found: list[GatewayPayment] = []
     for start in range(0, len(charges), _CHUNK):
         chunk = charges[start : start + _CHUNK]
-        async with components.db.transaction() as session:
-            known = await intents.statuses(session, [c.order_id for c in chunk])
+        async with components.unit_of_work() as uow:
+            known = await intents.statuses(uow.conn, [c.order_id for c in chunk])
         found += [c for c in chunk if examine_charge(known.get(c.order_id), c.state) is not ChargeFinding.IN_AGREEMENT]
     return found
 
@@ -92,8 +90,8 @@ async def reconcile_once(components: PaymentComponents) -> ReconciliationReport:
         charges = []
     for charge in await _disagreeing(components, charges):
         try:
-            async with components.db.transaction() as session:
-                finding = await application.settle_gateway_charge(session, components.outbox, charge)
+            async with components.unit_of_work() as uow:
+                finding = await application.settle_gateway_charge(uow, charge)
         except Exception:
             log.exception("reconciliation_charge_failed", order_id=str(charge.order_id))
             continue
@@ -102,14 +100,13 @@ async def reconcile_once(components: PaymentComponents) -> ReconciliationReport:
         elif finding is ChargeFinding.REFUNDED_AT_GATEWAY:
             report.recorded_refunds.append(charge.order_id)
     if not report.gateway_unavailable:
-        async with components.db.transaction() as session:
-            due = await intents.orders_with_refund_due(session)
+        async with components.unit_of_work() as uow:
+            due = await intents.orders_with_refund_due(uow.conn)
         for order_id in due:
             try:
-                async with components.db.transaction() as session:
-                    if await application.refund_if_due(session, components.outbox, components.gateway, order_id):
+                async with components.unit_of_work() as uow:
+                    if await application.refund_if_due(uow, components.gateway, order_id):
                         report.refunded.append(order_id)
             except Exception:
                 log.exception("reconciliation_refund_failed", order_id=str(order_id))
-    components.relay.wake()
     return report

@@ -9,7 +9,7 @@ import pytest
 from matjip_contracts.topics import PAYMENT_EVENTS
 from matjip_devstack.infra import Infra
 from matjip_devstack.testing import throwaway_database_and_topics
-from matjip_payment.app import create_definition
+from matjip_payment.app import definition
 from matjip_platform.testing import (
     EventProducer,
     TestKeys,
@@ -34,7 +34,7 @@ async def payment(infra: Infra) -> AsyncIterator[PaymentUnderTest]:
     with throwaway_database_and_topics(infra, "payment") as (database_url, prefix):
         async with (
             running_service(
-                create_definition(),
+                definition,
                 database_url=database_url,
                 kafka_bootstrap=infra.kafka_bootstrap,
                 redis_url=infra.redis_url,

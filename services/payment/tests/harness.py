@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from matjip_contracts.events.common import OrderStatus, Role
 from matjip_contracts.events.order import OrderStatusChanged
 from matjip_contracts.events.payment import AuthorizePayment
-from matjip_payment.components import PaymentComponents, components_of
+from matjip_payment.components import PaymentComponents
 from matjip_payment.domain.gateway import checkout_payment_key
 from matjip_payment.reconciliation import ReconciliationReport, reconcile_once
 from matjip_platform.envelope import Envelope
@@ -29,7 +29,8 @@ class PaymentUnderTest(ServiceUnderTest):
 
     @property
     def components(self) -> PaymentComponents:
-        return components_of(self.service.runtime)
+        components: PaymentComponents = self.service.components
+        return components
 
     def headers(self, user_id: uuid.UUID, role: Role = Role.CUSTOMER) -> dict[str, str]:
         return self.keys.auth_header(user_id, role)
@@ -60,12 +61,12 @@ class PaymentUnderTest(ServiceUnderTest):
         query = select(outbox_events.c.event_type).where(outbox_events.c.key == str(order_id))
         if event_types is not None:
             query = query.where(outbox_events.c.event_type.in_(list(event_types)))
-        async with self.service.runtime.db.transaction() as session:
-            return list(await session.scalars(query.order_by(outbox_events.c.id)))
+        async with self.service.runtime.db.transaction() as conn:
+            return list(await conn.scalars(query.order_by(outbox_events.c.id)))
 
     async def outbox_size(self) -> int:
-        async with self.service.runtime.db.transaction() as session:
-            return int(await session.scalar(select(func.count()).select_from(outbox_events)) or 0)
+        async with self.service.runtime.db.transaction() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(outbox_events)) or 0)
 
     # --- the sandbox PG ------------------------------------------------------------------------------
 

@@ -68,28 +68,25 @@ async def test_a_refund_the_pg_could_not_take_is_retried_by_the_next_pass(paymen
     # The PG is unreachable when the refund comes (nothing listens on port 9 of loopback).
     async with httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=0.5) as dead:
         unreachable = TossPaymentsGateway(dead, max_attempts=2, backoff_seconds=0.01)
-        async with payment.components.db.transaction() as session:
-            await application.refund_payment(
-                session, payment.components.outbox, unreachable, order_id, "customer_cancelled"
-            )
+        async with payment.components.unit_of_work() as uow:
+            await application.refund_payment(uow, unreachable, order_id, "customer_cancelled")
     assert (await payment.payment(order_id))["status"] == "AUTHORIZED"
     assert await payment.outbox(order_id) == [AUTHORIZED]
 
     report = await payment.reconcile()
     assert order_id in report.refunded
     await payment.events.wait_for(REFUNDED, key=order_id)
-    async with payment.components.db.transaction() as session:
-        assert await refunds.requested(session, order_id) == "customer_cancelled"
+    async with payment.components.db.transaction() as conn:
+        assert await refunds.requested(conn, order_id) == "customer_cancelled"
 
 
 async def test_the_background_job_runs_passes_until_stopped(payment: PaymentUnderTest) -> None:
     customer, order_id = uuid.uuid4(), uuid.uuid4()
     await payment.charge_behind_payments_back(order_id, customer, amount=5000)
-    runtime = payment.service.runtime
     original = payment.components.settings.payment_reconcile_interval_seconds
     payment.components.settings.payment_reconcile_interval_seconds = 0.05
     stop = asyncio.Event()
-    job = asyncio.create_task(reconcile(runtime, stop))
+    job = asyncio.create_task(reconcile(payment.components, stop))
     try:
         await payment.events.wait_for(AUTHORIZED, key=order_id)
     finally:

@@ -90,13 +90,8 @@ async def test_scenarios_are_validated(payment: PaymentUnderTest) -> None:
 
 
 async def test_outside_sandbox_mode_the_sandbox_path_leads_nowhere() -> None:
-    class NoSandbox:
-        def __init__(self) -> None:
-            self.extras: dict[str, Any] = {}
-
     app = FastAPI()
-    app.include_router(sandbox_router)
-    app.state.runtime = NoSandbox()
+    app.include_router(sandbox_router)  # no components with a sandbox: the PG is elsewhere
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         response = await client.get(f"{SANDBOX}/charges")
     assert response.status_code == 404

@@ -55,8 +55,8 @@ class StoreUnderTest(ServiceUnderTest):
         query = select(func.count()).select_from(outbox_events).where(outbox_events.c.key == key)
         if event_types is not None:
             query = query.where(outbox_events.c.event_type.in_(list(event_types)))
-        async with self.service.runtime.db.transaction() as session:
-            return int(await session.scalar(query) or 0)
+        async with self.service.runtime.db.transaction() as conn:
+            return int(await conn.scalar(query) or 0)
 
     # --- the owner's side ----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from matjip_contracts.events.common import StockLine
 from matjip_contracts.events.store import ReleaseStock, ReserveStock
 from matjip_platform.envelope import Envelope
 from matjip_platform.handlers import HandlerContext
-from matjip_store.events.consumed import on_reserve_stock
+from matjip_store.events.handlers import on_reserve_stock
 
 from .harness import Caller, StoreUnderTest
 
@@ -124,11 +124,10 @@ async def test_concurrent_handlers_never_oversell(store: StoreUnderTest, owner: 
 
     async def handle(command: ReserveStock) -> None:
         envelope = Envelope.wrap(command, source="test")
-        async with runtime.db.transaction() as session:
-            await on_reserve_stock(HandlerContext(session, envelope, runtime.outbox), command)
+        async with runtime.unit_of_work() as uow:
+            await on_reserve_stock(HandlerContext.within(uow, envelope, runtime.components), command)
 
     await asyncio.gather(*(handle(command) for command in orders))
-    runtime.relay.wake()
 
     answers = [(await store.events.wait_for(ANSWERS, order_id=str(c.order_id)))[0] for c in orders]
     assert [a.event_type for a in answers].count(RESERVED) == 3

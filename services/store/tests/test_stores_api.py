@@ -51,8 +51,8 @@ async def test_the_database_filter_agrees_with_the_domain_at_every_moment(store:
     ]
     for zone, hours in shapes:
         await store.create_store(owner, timezone=zone, opening_hours=hours)
-    async with store.service.runtime.db.transaction() as session:
-        mine, _ = await repo.list_stores(session, repo.StoreFilter(owner_id=owner.user_id), limit=100, offset=0)
+    async with store.service.runtime.db.transaction() as conn:
+        mine, _ = await repo.list_stores(conn, repo.StoreFilter(owner_id=owner.user_id), limit=100, offset=0)
         # Every 41 minutes for a week (with Berlin's change to summer time), plus the exact minutes around
         # every window's edges.
         start = datetime(2025, 3, 26, 0, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ async def test_the_database_filter_agrees_with_the_domain_at_every_moment(store:
         disagreements = []
         for instant in instants:
             found, _ = await repo.list_stores(
-                session, repo.StoreFilter(owner_id=owner.user_id, open_at=instant), limit=100, offset=0
+                conn, repo.StoreFilter(owner_id=owner.user_id, open_at=instant), limit=100, offset=0
             )
             expected = {s.store_id for s in mine if s.takes_orders_at(instant)}
             if {s.store_id for s in found} != expected:

@@ -70,8 +70,8 @@ async def test_a_redelivered_user_registered_changes_nothing(user: UserUnderTest
     profile = (await user.service.client.get("/api/user/me", headers=user.auth(user_id))).json()
     assert (profile["display_name"], profile["phone"]) == ("Minji", "+821012345678")
     assert profile["updated_at"] == edited.json()["updated_at"]
-    async with user.service.runtime.db.transaction() as session:
-        assert await session.scalar(select(func.count()).where(profiles.c.user_id == user_id)) == 1
+    async with user.service.runtime.db.transaction() as conn:
+        assert await conn.scalar(select(func.count()).where(profiles.c.user_id == user_id)) == 1
 
 
 # --- own profile -------------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ from matjip_devstack.processes import (
     StackError,
     log_tail,
     read_pidfile,
-    spawn,
     stop_pidfile,
     wait_until,
 )

@@ -5,9 +5,7 @@ process behind the dev edge; spans to the local Zipkin. Everything it made is re
 
 from __future__ import annotations
 
-import json
 import secrets
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from matjip_devstack.infra import Infra, ensure_infra
 from matjip_devstack.edge import spawn_edge, web_root_default
+from matjip_devstack.infra import Infra, ensure_infra
 from matjip_devstack.processes import Handle, StackError
 from matjip_devstack.services import SERVICES
 from matjip_devstack.stack import ServiceStack, free_ports

@@ -3,24 +3,19 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from matjip_ai import application
 from matjip_ai.api.schemas import AnswerOut, QuestionRequest, RecommendationOut, RecommendationsOut
-from matjip_ai.domain.embedding import Embedder
+from matjip_ai.components import AiComponents
 from matjip_ai.domain.recommendations import MAX_LIMIT
 from matjip_contracts.events.common import Role
 from matjip_platform.auth import Principal
-from matjip_platform.http import CurrentPrincipal, require_role, runtime_of
+from matjip_platform.http import CurrentPrincipal, components_of, require_role
 
 router = APIRouter(prefix="/api/ai", tags=["ai"])
 
-EMBEDDER = "embedder"  # the key of the loaded model in Runtime.extras
-
-
-def embedder_of(request: Request) -> Embedder:
-    embedder: Embedder = runtime_of(request).extras[EMBEDDER]
-    return embedder
+Components = Annotated[AiComponents, Depends(components_of(AiComponents))]
 
 
 @router.post(
@@ -40,12 +35,11 @@ def embedder_of(request: Request) -> Embedder:
 async def ask_question(
     store_id: UUID,
     body: QuestionRequest,
-    request: Request,
+    components: Components,
     principal: CurrentPrincipal,
 ) -> AnswerOut:
-    embedder = embedder_of(request)
-    answer = await application.ask_about_store(runtime_of(request).db, embedder, store_id, body.question, body.top_k)
-    return AnswerOut.of(store_id, body.question, answer, embedder.name)
+    answer = await application.ask_about_store(components, store_id, body.question, body.top_k)
+    return AnswerOut.of(store_id, body.question, answer, components.embedder.name)
 
 
 @router.get(
@@ -62,11 +56,11 @@ async def ask_question(
     responses={401: {"description": "no valid access token"}, 403: {"description": "not a customer"}},
 )
 async def recommendations(
-    request: Request,
+    components: Components,
     principal: Annotated[Principal, Depends(require_role(Role.CUSTOMER))],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> RecommendationsOut:
-    found = await application.recommend_dishes(runtime_of(request).db, embedder_of(request), principal.user_id, limit)
+    found = await application.recommend_dishes(components, principal.user_id, limit)
     return RecommendationsOut(
         customer_id=principal.user_id,
         completed_orders_considered=found.completed_orders_considered,

@@ -7,11 +7,11 @@ status only moves forward, so a replayed topic converges to the same read model.
 
 import asyncio
 
+from matjip_ai.components import AiComponents
 from matjip_ai.domain.embedding import Embedder, Vectors
 from matjip_ai.domain.menu import supersedes
 from matjip_ai.domain.order_history import followed_status
 from matjip_ai.domain.questions import passages
-from matjip_ai.embedding.holder import EmbedderHolder
 from matjip_ai.repository import read_models
 from matjip_contracts.events import MenuItemUpdated, OrderPlaced, OrderStatusChanged, ReviewPosted, StoreUpdated
 from matjip_platform.handlers import EventHandlers, HandlerContext
@@ -24,45 +24,46 @@ async def _embed(embedder: Embedder, text: str) -> Vectors:
     return vector
 
 
-def build_handlers(models: EmbedderHolder) -> EventHandlers:
-    handlers = EventHandlers()
+handlers: EventHandlers[AiComponents] = EventHandlers()
+Context = HandlerContext[AiComponents]
 
-    @handlers.on(StoreUpdated)
-    async def on_store_updated(ctx: HandlerContext, event: StoreUpdated) -> None:
-        await read_models.save_store(ctx.session, event)
 
-    @handlers.on(MenuItemUpdated)
-    async def on_menu_item_updated(ctx: HandlerContext, event: MenuItemUpdated) -> None:
-        stored = await read_models.locked_menu_item(ctx.session, event.menu_item_id)
-        if not supersedes(event.revision, None if stored is None else stored.revision):
-            return
-        embedder = models.embedder
-        # The name's embedding is computed only when the name (or the model) changed: a price or
-        # sold-out change reuses the stored one.
-        renamed = stored is None or stored.name != event.name or stored.embedding_model != embedder.name
-        vector = await _embed(embedder, event.name) if renamed else None
-        await read_models.save_menu_item(ctx.session, event, vector, embedder.name)
+@handlers.on(StoreUpdated)
+async def on_store_updated(ctx: Context, event: StoreUpdated) -> None:
+    await read_models.save_store(ctx.conn, event)
 
-    @handlers.on(ReviewPosted)
-    async def on_review_posted(ctx: HandlerContext, event: ReviewPosted) -> None:
-        if await read_models.review_exists(ctx.session, event.review_id):
-            return  # the same review announced again: its embeddings are already stored
-        embedder = models.embedder
-        # The whole text and each sentence, in one batch, now rather than when a question comes.
-        vectors = await asyncio.to_thread(embedder.embed, passages(event.text))
-        await read_models.save_review(ctx.session, event, vectors[0], vectors[1:], embedder.name)
 
-    @handlers.on(OrderPlaced)
-    async def on_order_placed(ctx: HandlerContext, event: OrderPlaced) -> None:
-        await read_models.save_placed_order(ctx.session, event.order_id, event.customer_id, event.store_id, event.lines)
+@handlers.on(MenuItemUpdated)
+async def on_menu_item_updated(ctx: Context, event: MenuItemUpdated) -> None:
+    stored = await read_models.locked_menu_item(ctx.conn, event.menu_item_id)
+    if not supersedes(event.revision, None if stored is None else stored.revision):
+        return
+    embedder = ctx.components.embedder
+    # The name's embedding is computed only when the name (or the model) changed: a price or
+    # sold-out change reuses the stored one.
+    renamed = stored is None or stored.name != event.name or stored.embedding_model != embedder.name
+    vector = await _embed(embedder, event.name) if renamed else None
+    await read_models.save_menu_item(ctx.conn, event, vector, embedder.name)
 
-    @handlers.on(OrderStatusChanged)
-    async def on_order_status_changed(ctx: HandlerContext, event: OrderStatusChanged) -> None:
-        current = await read_models.locked_order_status(ctx.session, event.order_id)
-        followed = followed_status(current, event.status)
-        if followed != current:
-            await read_models.save_order_status(
-                ctx.session, event.order_id, event.customer_id, event.store_id, followed
-            )
 
-    return handlers
+@handlers.on(ReviewPosted)
+async def on_review_posted(ctx: Context, event: ReviewPosted) -> None:
+    if await read_models.review_exists(ctx.conn, event.review_id):
+        return  # the same review announced again: its embeddings are already stored
+    embedder = ctx.components.embedder
+    # The whole text and each sentence, in one batch, now rather than when a question comes.
+    vectors = await asyncio.to_thread(embedder.embed, passages(event.text))
+    await read_models.save_review(ctx.conn, event, vectors[0], vectors[1:], embedder.name)
+
+
+@handlers.on(OrderPlaced)
+async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
+    await read_models.save_placed_order(ctx.conn, event.order_id, event.customer_id, event.store_id, event.lines)
+
+
+@handlers.on(OrderStatusChanged)
+async def on_order_status_changed(ctx: Context, event: OrderStatusChanged) -> None:
+    current = await read_models.locked_order_status(ctx.conn, event.order_id)
+    followed = followed_status(current, event.status)
+    if followed != current:
+        await read_models.save_order_status(ctx.conn, event.order_id, event.customer_id, event.store_id, followed)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import Row, and_, exists, func, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_ai.domain.embedding import Vectors, from_bytes, matrix_from_bytes, to_bytes
 from matjip_ai.domain.menu import MenuItem
@@ -23,7 +23,7 @@ COMPLETED = OrderStatus.COMPLETED.value
 # --- stores -------------------------------------------------------------------------------------------
 
 
-async def save_store(session: AsyncSession, event: StoreUpdated) -> None:
+async def save_store(conn: AsyncConnection, event: StoreUpdated) -> None:
     """Keep the newest snapshot: an older or equal revision leaves the row as it is."""
     values = {
         "store_id": event.store_id,
@@ -33,7 +33,7 @@ async def save_store(session: AsyncSession, event: StoreUpdated) -> None:
         "revision": event.revision,
     }
     statement = insert(stores).values(values)
-    await session.execute(
+    await conn.execute(
         statement.on_conflict_do_update(
             index_elements=[stores.c.store_id],
             set_={k: statement.excluded[k] for k in values if k != "store_id"},
@@ -42,14 +42,14 @@ async def save_store(session: AsyncSession, event: StoreUpdated) -> None:
     )
 
 
-async def store_known(session: AsyncSession, store_id: UUID) -> bool:
+async def store_known(conn: AsyncConnection, store_id: UUID) -> bool:
     """A store ai has heard of: its snapshot, a menu item of it or a review of it arrived."""
     sources = union_all(
         select(literal(1)).where(stores.c.store_id == store_id),
         select(literal(1)).where(menu_items.c.store_id == store_id),
         select(literal(1)).where(reviews.c.store_id == store_id),
     ).subquery()
-    return bool(await session.scalar(select(exists(select(sources)))))
+    return bool(await conn.scalar(select(exists(select(sources)))))
 
 
 # --- menu items ---------------------------------------------------------------------------------------
@@ -62,10 +62,10 @@ class StoredMenuItem:
     embedding_model: str
 
 
-async def locked_menu_item(session: AsyncSession, menu_item_id: UUID) -> StoredMenuItem | None:
+async def locked_menu_item(conn: AsyncConnection, menu_item_id: UUID) -> StoredMenuItem | None:
     """What a stored item's next snapshot is compared with, locked until the transaction ends."""
     row = (
-        await session.execute(
+        await conn.execute(
             select(menu_items.c.revision, menu_items.c.name, menu_items.c.embedding_model)
             .where(menu_items.c.menu_item_id == menu_item_id)
             .with_for_update()
@@ -75,7 +75,7 @@ async def locked_menu_item(session: AsyncSession, menu_item_id: UUID) -> StoredM
 
 
 async def save_menu_item(
-    session: AsyncSession, event: MenuItemUpdated, name_embedding: Vectors | None, model: str
+    conn: AsyncConnection, event: MenuItemUpdated, name_embedding: Vectors | None, model: str
 ) -> None:
     """Store a newer snapshot; `name_embedding` None keeps the stored one (the name did not change)."""
     values: dict[str, object] = {
@@ -90,7 +90,7 @@ async def save_menu_item(
     if name_embedding is None:
         # The row exists (its name is what was compared): an upsert would fail NOT NULL on the embedding
         # before ON CONFLICT is even considered, so this is a plain update of the newer snapshot.
-        await session.execute(
+        await conn.execute(
             update(menu_items)
             .where(menu_items.c.menu_item_id == event.menu_item_id, menu_items.c.revision < event.revision)
             .values({k: v for k, v in values.items() if k != "menu_item_id"})
@@ -99,7 +99,7 @@ async def save_menu_item(
     values |= {"name_embedding": to_bytes(name_embedding), "embedding_model": model}
     updated = [k for k in values if k != "menu_item_id"]
     statement = insert(menu_items).values(values)
-    await session.execute(
+    await conn.execute(
         statement.on_conflict_do_update(
             index_elements=[menu_items.c.menu_item_id],
             set_={k: statement.excluded[k] for k in updated},
@@ -119,14 +119,14 @@ def _menu_item(row: Row[Any]) -> MenuItem:
     )
 
 
-async def store_menu(session: AsyncSession, store_id: UUID) -> dict[UUID, MenuItem]:
+async def store_menu(conn: AsyncConnection, store_id: UUID) -> dict[UUID, MenuItem]:
     """Every item of the store, removed ones too (old reviews talk about them)."""
-    rows = await session.execute(select(menu_items).where(menu_items.c.store_id == store_id))
+    rows = await conn.execute(select(menu_items).where(menu_items.c.store_id == store_id))
     return {row.menu_item_id: _menu_item(row) for row in rows}
 
 
-async def orderable_dishes(session: AsyncSession, model: str) -> list[Dish]:
-    rows = await session.execute(
+async def orderable_dishes(conn: AsyncConnection, model: str) -> list[Dish]:
+    rows = await conn.execute(
         select(menu_items, stores.c.name.label("store_name"))
         .outerjoin(stores, stores.c.store_id == menu_items.c.store_id)
         .where(~menu_items.c.sold_out, ~menu_items.c.removed, menu_items.c.embedding_model == model)
@@ -137,14 +137,14 @@ async def orderable_dishes(session: AsyncSession, model: str) -> list[Dish]:
 # --- reviews ------------------------------------------------------------------------------------------
 
 
-async def review_exists(session: AsyncSession, review_id: UUID) -> bool:
-    return bool(await session.scalar(select(exists().where(reviews.c.review_id == review_id))))
+async def review_exists(conn: AsyncConnection, review_id: UUID) -> bool:
+    return bool(await conn.scalar(select(exists().where(reviews.c.review_id == review_id))))
 
 
 async def save_review(
-    session: AsyncSession, event: ReviewPosted, embedding: Vectors, sentence_embeddings: Vectors, model: str
+    conn: AsyncConnection, event: ReviewPosted, embedding: Vectors, sentence_embeddings: Vectors, model: str
 ) -> None:
-    await session.execute(
+    await conn.execute(
         insert(reviews)
         .values(
             review_id=event.review_id,
@@ -163,11 +163,9 @@ async def save_review(
     )
 
 
-async def store_reviews(session: AsyncSession, store_id: UUID, model: str) -> list[StoredReview]:
+async def store_reviews(conn: AsyncConnection, store_id: UUID, model: str) -> list[StoredReview]:
     """The store's reviews with embeddings of `model` (vectors of different models do not compare)."""
-    rows = await session.execute(
-        select(reviews).where(reviews.c.store_id == store_id, reviews.c.embedding_model == model)
-    )
+    rows = await conn.execute(select(reviews).where(reviews.c.store_id == store_id, reviews.c.embedding_model == model))
     return [_stored_review(row) for row in rows]
 
 
@@ -188,9 +186,9 @@ def _stored_review(row: Row[Any]) -> StoredReview:
 
 
 async def save_placed_order(
-    session: AsyncSession, order_id: UUID, customer_id: UUID, store_id: UUID, lines: Sequence[OrderLine]
+    conn: AsyncConnection, order_id: UUID, customer_id: UUID, store_id: UUID, lines: Sequence[OrderLine]
 ) -> None:
-    await session.execute(
+    await conn.execute(
         insert(orders)
         .values(order_id=order_id, customer_id=customer_id, store_id=store_id, status=OrderStatus.PLACED.value)
         .on_conflict_do_nothing(index_elements=[orders.c.order_id])
@@ -202,7 +200,7 @@ async def save_placed_order(
         quantities[line.menu_item_id] += line.quantity
         names.setdefault(line.menu_item_id, line.name)
     if quantities:
-        await session.execute(
+        await conn.execute(
             insert(order_lines)
             .values(
                 [
@@ -214,26 +212,26 @@ async def save_placed_order(
         )
 
 
-async def locked_order_status(session: AsyncSession, order_id: UUID) -> OrderStatus | None:
-    status = await session.scalar(select(orders.c.status).where(orders.c.order_id == order_id).with_for_update())
+async def locked_order_status(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
+    status = await conn.scalar(select(orders.c.status).where(orders.c.order_id == order_id).with_for_update())
     return None if status is None else OrderStatus(status)
 
 
 async def save_order_status(
-    session: AsyncSession, order_id: UUID, customer_id: UUID, store_id: UUID, status: OrderStatus
+    conn: AsyncConnection, order_id: UUID, customer_id: UUID, store_id: UUID, status: OrderStatus
 ) -> None:
     statement = insert(orders).values(
         order_id=order_id, customer_id=customer_id, store_id=store_id, status=status.value
     )
-    await session.execute(
+    await conn.execute(
         statement.on_conflict_do_update(index_elements=[orders.c.order_id], set_={"status": status.value})
     )
 
 
-async def customer_history(session: AsyncSession, customer_id: UUID, model: str) -> list[OrderedDish]:
+async def customer_history(conn: AsyncConnection, customer_id: UUID, model: str) -> list[OrderedDish]:
     """The dishes of the customer's completed orders, with how many orders had each (and the embedding of
     the dish's name when ai knows the dish)."""
-    rows = await session.execute(
+    rows = await conn.execute(
         select(
             order_lines.c.menu_item_id,
             func.max(order_lines.c.name).label("line_name"),
@@ -258,10 +256,10 @@ async def customer_history(session: AsyncSession, customer_id: UUID, model: str)
     ]
 
 
-async def order_statistics(session: AsyncSession, ordered: Sequence[UUID]) -> OrderStatistics:
+async def order_statistics(conn: AsyncConnection, ordered: Sequence[UUID]) -> OrderStatistics:
     """Per-dish completed-order counts, and co-occurrence counts between `ordered` and every other dish."""
     completed = select(orders.c.order_id).where(orders.c.status == COMPLETED).scalar_subquery()
-    counts = await session.execute(
+    counts = await conn.execute(
         select(order_lines.c.menu_item_id, func.count())
         .where(order_lines.c.order_id.in_(completed))
         .group_by(order_lines.c.menu_item_id)
@@ -270,7 +268,7 @@ async def order_statistics(session: AsyncSession, ordered: Sequence[UUID]) -> Or
     together: dict[tuple[UUID, UUID], int] = {}
     if ordered:
         mine, other = order_lines.alias("mine"), order_lines.alias("other")
-        pairs = await session.execute(
+        pairs = await conn.execute(
             select(mine.c.menu_item_id, other.c.menu_item_id, func.count())
             .join(other, and_(other.c.order_id == mine.c.order_id, other.c.menu_item_id != mine.c.menu_item_id))
             .where(mine.c.menu_item_id.in_(list(ordered)), mine.c.order_id.in_(completed))
@@ -280,8 +278,8 @@ async def order_statistics(session: AsyncSession, ordered: Sequence[UUID]) -> Or
     return OrderStatistics(orders_with=orders_with, together=together)
 
 
-async def completed_order_count(session: AsyncSession, customer_id: UUID) -> int:
-    count = await session.scalar(
+async def completed_order_count(conn: AsyncConnection, customer_id: UUID) -> int:
+    count = await conn.scalar(
         select(func.count()).where(orders.c.customer_id == customer_id, orders.c.status == COMPLETED)
     )
     return int(count or 0)

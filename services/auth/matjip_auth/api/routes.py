@@ -15,20 +15,18 @@ from matjip_auth.api.schemas import (
     TokenResponse,
 )
 from matjip_auth.application import AuthService, TokenPair
+from matjip_auth.components import AuthComponents
 from matjip_auth.domain.accounts import Account
 from matjip_contracts.events.common import Role
 from matjip_platform.auth import Principal
 from matjip_platform.errors import Unauthorized
-from matjip_platform.http import CurrentPrincipal, require_role, runtime_of
-
-AUTH_SERVICE = "auth.service"
+from matjip_platform.http import CurrentPrincipal, components_of, require_role
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-def auth_service(request: Request) -> AuthService:
-    service: AuthService = runtime_of(request).extras[AUTH_SERVICE]
-    return service
+def auth_service(components: Annotated[AuthComponents, Depends(components_of(AuthComponents))]) -> AuthService:
+    return components.service
 
 
 Auth = Annotated[AuthService, Depends(auth_service)]

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_auth.domain.accounts import Account
 from matjip_auth.repository.tables import accounts
@@ -23,12 +23,12 @@ def _account(row: RowMapping) -> Account:
 
 
 async def insert_account(
-    session: AsyncSession, *, user_id: UUID, email: str, password_hash: str, display_name: str, role: Role
+    conn: AsyncConnection, *, user_id: UUID, email: str, password_hash: str, display_name: str, role: Role
 ) -> Account | None:
     """The new account, or None when the email is already registered (nothing written)."""
     row = (
         (
-            await session.execute(
+            await conn.execute(
                 insert(accounts)
                 .values(
                     user_id=user_id,
@@ -47,17 +47,17 @@ async def insert_account(
     return _account(row) if row is not None else None
 
 
-async def find_by_email(session: AsyncSession, email: str) -> Account | None:
-    row = (await session.execute(select(accounts).where(accounts.c.email == email))).mappings().first()
+async def find_by_email(conn: AsyncConnection, email: str) -> Account | None:
+    row = (await conn.execute(select(accounts).where(accounts.c.email == email))).mappings().first()
     return _account(row) if row is not None else None
 
 
-async def find_by_id(session: AsyncSession, user_id: UUID) -> Account | None:
-    row = (await session.execute(select(accounts).where(accounts.c.user_id == user_id))).mappings().first()
+async def find_by_id(conn: AsyncConnection, user_id: UUID) -> Account | None:
+    row = (await conn.execute(select(accounts).where(accounts.c.user_id == user_id))).mappings().first()
     return _account(row) if row is not None else None
 
 
-async def set_password_hash(session: AsyncSession, user_id: UUID, password_hash: str) -> None:
-    await session.execute(
+async def set_password_hash(conn: AsyncConnection, user_id: UUID, password_hash: str) -> None:
+    await conn.execute(
         update(accounts).where(accounts.c.user_id == user_id).values(password_hash=password_hash, updated_at=func.now())
     )

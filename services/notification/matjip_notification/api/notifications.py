@@ -13,14 +13,16 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from matjip_notification.components import NotificationComponents, components_of
+from matjip_notification.application import notifications_after
+from matjip_notification.components import NotificationComponents
 from matjip_notification.domain.stream import resume_after
-from matjip_notification.repository import notifications as repo
 from matjip_platform.auth import Principal
 from matjip_platform.errors import Unauthorized
-from matjip_platform.http import CurrentPrincipal, runtime_of
+from matjip_platform.http import CurrentPrincipal, components_of, runtime_of
 
 router = APIRouter(prefix="/api/notification", tags=["notifications"])
+
+Components = Annotated[NotificationComponents, Depends(components_of(NotificationComponents))]
 
 # What an EventSource waits before reconnecting after the stream ends (a shutdown, a lost connection).
 RECONNECT_MILLISECONDS = 2000
@@ -53,13 +55,12 @@ class NotificationPage(BaseModel):
 
 @router.get("/notifications", response_model=NotificationPage)
 async def list_notifications(
-    request: Request,
+    components: Components,
     principal: CurrentPrincipal,
     after: Annotated[int, Query(ge=0, description="the id after which to list")] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationPage:
-    async with runtime_of(request).db.transaction() as session:
-        found = await repo.after(session, principal.user_id, after, limit)
+    found = await notifications_after(components, principal.user_id, after, limit)
     return NotificationPage(items=[n.view() for n in found], next_after=found[-1].id if found else after)
 
 
@@ -69,13 +70,12 @@ async def list_notifications(
     responses={200: {"content": {"text/event-stream": {}}, "description": "id/event/data frames, then live"}},
 )
 async def stream(
-    request: Request,
+    components: Components,
     principal: Annotated[Principal, Depends(stream_principal)],
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
     after: Annotated[int | None, Query(ge=0, description="start after this id (Last-Event-ID wins)")] = None,
 ) -> EventSourceResponse:
     start = resume_after(last_event_id, after)
-    components = components_of(runtime_of(request))
     shutting_down = anyio.Event()
     settings = components.settings
     return EventSourceResponse(
@@ -97,8 +97,7 @@ async def notification_frames(
         last = after
         while not (hub.closed.is_set() or shutting_down.is_set()):
             wake.clear()  # before reading: a wake-up during the read is not lost
-            async with components.db.transaction() as session:
-                batch = await repo.after(session, recipient_id, last, settings.notification_replay_batch)
+            batch = await notifications_after(components, recipient_id, last, settings.notification_replay_batch)
             for notification in batch:
                 yield ServerSentEvent(
                     id=str(notification.id), event=notification.kind, data=json.dumps(notification.view())

@@ -5,17 +5,17 @@ the open streams are woken once that transaction has committed."""
 
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.order import OrderPlaced, OrderStatusChanged
 from matjip_contracts.events.store import StoreUpdated
-from matjip_notification.components import ComponentsProvider
+from matjip_notification.components import NotificationComponents
 from matjip_notification.domain.routing import Audience, Delivery, route_order_placed, route_status_change
 from matjip_notification.repository import notifications as repo
 from matjip_platform.handlers import EventHandlers, HandlerContext
 
 
-async def dispatch(session: AsyncSession, deliveries: list[Delivery]) -> set[UUID]:
+async def dispatch(conn: AsyncConnection, deliveries: list[Delivery]) -> set[UUID]:
     """Store each delivery for its recipient (or hold an owner's until the store's owner is known);
     returns the recipients that got something new."""
     resolved: list[tuple[UUID, Delivery]] = []
@@ -24,10 +24,10 @@ async def dispatch(session: AsyncSession, deliveries: list[Delivery]) -> set[UUI
             assert delivery.customer_id is not None
             resolved.append((delivery.customer_id, delivery))
             continue
-        owner = await repo.owner_of(session, delivery.store_id)
+        owner = await repo.owner_of(conn, delivery.store_id)
         if owner is None:
             await repo.hold_for_owner(
-                session,
+                conn,
                 delivery.store_id,
                 kind=delivery.kind,
                 order_id=delivery.order_id,
@@ -40,7 +40,7 @@ async def dispatch(session: AsyncSession, deliveries: list[Delivery]) -> set[UUI
     # Recipients' sequence rows are locked in one global order, so concurrent consumers cannot deadlock.
     for recipient_id, delivery in sorted(resolved, key=lambda pair: str(pair[0])):
         stored = await repo.deliver(
-            session,
+            conn,
             recipient_id,
             kind=delivery.kind,
             order_id=delivery.order_id,
@@ -52,37 +52,37 @@ async def dispatch(session: AsyncSession, deliveries: list[Delivery]) -> set[UUI
     return notified
 
 
-def build_handlers(components: ComponentsProvider) -> EventHandlers:
-    handlers = EventHandlers()
+handlers: EventHandlers[NotificationComponents] = EventHandlers()
 
-    @handlers.on(OrderPlaced)
-    async def on_order_placed(ctx: HandlerContext, event: OrderPlaced) -> None:
-        await repo.record_order(ctx.session, event)
-        notified = await dispatch(ctx.session, route_order_placed(event))
-        components().hub.wake_after_commit(ctx.session, notified)
 
-    @handlers.on(OrderStatusChanged)
-    async def on_order_status_changed(ctx: HandlerContext, event: OrderStatusChanged) -> None:
-        summary = await repo.summary_of(ctx.session, event.order_id)
-        notified = await dispatch(ctx.session, route_status_change(event, summary))
-        components().hub.wake_after_commit(ctx.session, notified)
+@handlers.on(OrderPlaced)
+async def on_order_placed(ctx: HandlerContext[NotificationComponents], event: OrderPlaced) -> None:
+    await repo.record_order(ctx.conn, event)
+    notified = await dispatch(ctx.conn, route_order_placed(event))
+    ctx.components.hub.wake_after_commit(ctx, notified)
 
-    @handlers.on(StoreUpdated)
-    async def on_store_updated(ctx: HandlerContext, event: StoreUpdated) -> None:
-        if not await repo.record_store_owner(ctx.session, event.store_id, event.owner_id, event.revision):
-            return  # an older snapshot than the one kept
-        notified: set[UUID] = set()
-        for held in await repo.take_held(ctx.session, event.store_id):
-            stored = await repo.deliver(
-                ctx.session,
-                event.owner_id,
-                kind=held["kind"],
-                order_id=held["order_id"],
-                dedup_key=held["dedup_key"],
-                payload=held["payload"],
-            )
-            if stored is not None:
-                notified.add(event.owner_id)
-        components().hub.wake_after_commit(ctx.session, notified)
 
-    return handlers
+@handlers.on(OrderStatusChanged)
+async def on_order_status_changed(ctx: HandlerContext[NotificationComponents], event: OrderStatusChanged) -> None:
+    summary = await repo.summary_of(ctx.conn, event.order_id)
+    notified = await dispatch(ctx.conn, route_status_change(event, summary))
+    ctx.components.hub.wake_after_commit(ctx, notified)
+
+
+@handlers.on(StoreUpdated)
+async def on_store_updated(ctx: HandlerContext[NotificationComponents], event: StoreUpdated) -> None:
+    if not await repo.record_store_owner(ctx.conn, event.store_id, event.owner_id, event.revision):
+        return  # an older snapshot than the one kept
+    notified: set[UUID] = set()
+    for held in await repo.take_held(ctx.conn, event.store_id):
+        stored = await repo.deliver(
+            ctx.conn,
+            event.owner_id,
+            kind=held["kind"],
+            order_id=held["order_id"],
+            dedup_key=held["dedup_key"],
+            payload=held["payload"],
+        )
+        if stored is not None:
+            notified.add(event.owner_id)
+    ctx.components.hub.wake_after_commit(ctx, notified)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderLine
 from matjip_contracts.events.order import OrderPlaced
@@ -35,10 +35,10 @@ class StoredNotification:
 
 
 async def deliver(
-    session: AsyncSession, recipient_id: UUID, *, kind: str, order_id: UUID, dedup_key: str, payload: dict[str, Any]
+    conn: AsyncConnection, recipient_id: UUID, *, kind: str, order_id: UUID, dedup_key: str, payload: dict[str, Any]
 ) -> int | None:
     """Store a notification for a recipient; its id, or None when it was already delivered."""
-    already = await session.scalar(
+    already = await conn.scalar(
         select(notifications.c.seq).where(
             notifications.c.recipient_id == recipient_id, notifications.c.dedup_key == dedup_key
         )
@@ -48,13 +48,13 @@ async def deliver(
     # The upsert locks the recipient's sequence row until commit: two transactions notifying one
     # recipient commit their ids in increasing order, so a reader never sees id N before id N-1.
     statement = insert(recipient_sequences).values(recipient_id=recipient_id, last_seq=1)
-    seq = await session.scalar(
+    seq = await conn.scalar(
         statement.on_conflict_do_update(
             index_elements=[recipient_sequences.c.recipient_id],
             set_={"last_seq": recipient_sequences.c.last_seq + 1},
         ).returning(recipient_sequences.c.last_seq)
     )
-    inserted = await session.scalar(
+    inserted = await conn.scalar(
         insert(notifications)
         .values(recipient_id=recipient_id, seq=seq, kind=kind, order_id=order_id, dedup_key=dedup_key, payload=payload)
         .on_conflict_do_nothing()
@@ -63,8 +63,8 @@ async def deliver(
     return int(inserted) if inserted is not None else None
 
 
-async def after(session: AsyncSession, recipient_id: UUID, after_id: int, limit: int) -> list[StoredNotification]:
-    rows = await session.execute(
+async def after(conn: AsyncConnection, recipient_id: UUID, after_id: int, limit: int) -> list[StoredNotification]:
+    rows = await conn.execute(
         select(notifications)
         .where(notifications.c.recipient_id == recipient_id, notifications.c.seq > after_id)
         .order_by(notifications.c.seq)
@@ -76,44 +76,44 @@ async def after(session: AsyncSession, recipient_id: UUID, after_id: int, limit:
     ]
 
 
-async def owner_of(session: AsyncSession, store_id: UUID) -> UUID | None:
+async def owner_of(conn: AsyncConnection, store_id: UUID) -> UUID | None:
     query = select(store_owners.c.owner_id).where(store_owners.c.store_id == store_id)
-    owner: UUID | None = await session.scalar(query)
+    owner: UUID | None = await conn.scalar(query)
     return owner
 
 
-async def record_store_owner(session: AsyncSession, store_id: UUID, owner_id: UUID, revision: int) -> bool:
+async def record_store_owner(conn: AsyncConnection, store_id: UUID, owner_id: UUID, revision: int) -> bool:
     """Keep the owner of the newest revision (locked until commit); False for an older snapshot."""
-    await session.execute(
+    await conn.execute(
         insert(store_owners)
         .values(store_id=store_id, owner_id=owner_id, revision=revision)
         .on_conflict_do_nothing(index_elements=[store_owners.c.store_id])
     )
     current = (
-        await session.execute(select(store_owners).where(store_owners.c.store_id == store_id).with_for_update())
+        await conn.execute(select(store_owners).where(store_owners.c.store_id == store_id).with_for_update())
     ).one()
     if current.revision > revision:
         return False
     if current.revision < revision:
-        await session.execute(
+        await conn.execute(
             update(store_owners).where(store_owners.c.store_id == store_id).values(owner_id=owner_id, revision=revision)
         )
     return True
 
 
 async def hold_for_owner(
-    session: AsyncSession, store_id: UUID, *, kind: str, order_id: UUID, dedup_key: str, payload: dict[str, Any]
+    conn: AsyncConnection, store_id: UUID, *, kind: str, order_id: UUID, dedup_key: str, payload: dict[str, Any]
 ) -> None:
-    await session.execute(
+    await conn.execute(
         insert(pending_owner_notifications)
         .values(store_id=store_id, kind=kind, order_id=order_id, dedup_key=dedup_key, payload=payload)
         .on_conflict_do_nothing()
     )
 
 
-async def take_held(session: AsyncSession, store_id: UUID) -> list[dict[str, Any]]:
+async def take_held(conn: AsyncConnection, store_id: UUID) -> list[dict[str, Any]]:
     """The owner notifications held for a store, removed (in this transaction), oldest first."""
-    rows = await session.execute(
+    rows = await conn.execute(
         delete(pending_owner_notifications)
         .where(pending_owner_notifications.c.store_id == store_id)
         .returning(
@@ -127,8 +127,8 @@ async def take_held(session: AsyncSession, store_id: UUID) -> list[dict[str, Any
     return sorted((dict(r._mapping) for r in rows), key=lambda r: int(r["id"]))
 
 
-async def record_order(session: AsyncSession, event: OrderPlaced) -> None:
-    await session.execute(
+async def record_order(conn: AsyncConnection, event: OrderPlaced) -> None:
+    await conn.execute(
         insert(order_summaries)
         .values(
             order_id=event.order_id,
@@ -141,11 +141,11 @@ async def record_order(session: AsyncSession, event: OrderPlaced) -> None:
     )
 
 
-async def summary_of(session: AsyncSession, order_id: UUID) -> OrderSummary | None:
+async def summary_of(conn: AsyncConnection, order_id: UUID) -> OrderSummary | None:
     query = select(order_summaries.c.total_amount, order_summaries.c.lines).where(
         order_summaries.c.order_id == order_id
     )
-    row = (await session.execute(query)).first()
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
     return OrderSummary(total_amount=row.total_amount, lines=tuple(OrderLine.model_validate(x) for x in row.lines))

@@ -1,10 +1,11 @@
 """order's HTTP API under /api/order: the menu it sells, the cart, checkout and orders."""
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from matjip_contracts.events import OrderStatus, Role
 from matjip_order.api.schemas import (
@@ -16,13 +17,15 @@ from matjip_order.api.schemas import (
     OrderPageOut,
 )
 from matjip_order.application import cart, checkout, orders
+from matjip_order.components import OrderComponents
 from matjip_order.domain.idempotency import KEY_PATTERN
 from matjip_order.domain.menu import RequestedLine
 from matjip_platform.auth import Principal
-from matjip_platform.http import CurrentPrincipal, require_role, runtime_of
+from matjip_platform.http import CurrentPrincipal, components_of, require_role
 
 router = APIRouter(prefix="/api/order")
 
+Components = Annotated[OrderComponents, Depends(components_of(OrderComponents))]
 Customer = Annotated[Principal, Depends(require_role(Role.CUSTOMER))]
 OwnerOrAdmin = Annotated[Principal, Depends(require_role(Role.OWNER, Role.ADMIN))]
 IdempotencyKey = Annotated[
@@ -37,41 +40,56 @@ Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-@router.get("/stores/{store_id}/menu", tags=["menu"])
-async def store_menu(request: Request, store_id: UUID) -> MenuOut:
-    """What order believes the store sells now: prices, sold-out items, and whether it takes orders."""
-    store, items = await orders.store_menu(runtime_of(request), store_id)
-    return MenuOut.of(store, items, datetime.now(UTC))
+@router.get(
+    "/stores/{store_id}/menu",
+    tags=["menu"],
+    response_model=MenuOut,
+    responses={304: {"description": "unchanged since the ETag given in If-None-Match"}},
+)
+async def store_menu(
+    components: Components,
+    store_id: UUID,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=200)] = None,
+) -> Response:
+    """What order believes the store sells now: prices, sold-out items, and whether it takes orders.
+    Revalidate with If-None-Match: an unchanged menu answers 304 without a body."""
+    found = await components.menus.menu(store_id)
+    body = MenuOut.of(found.store, found.items, datetime.now(UTC)).model_dump_json().encode()
+    etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if if_none_match is not None and etag in (tag.strip() for tag in if_none_match.split(",")):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 # --- cart ---------------------------------------------------------------------------------------------
 
 
 @router.get("/cart", tags=["cart"])
-async def get_cart(request: Request, customer: Customer) -> CartOut:
-    return CartOut.of(await cart.view_cart(runtime_of(request), customer.user_id))
+async def get_cart(components: Components, customer: Customer) -> CartOut:
+    return CartOut.of(await cart.view_cart(components, customer.user_id))
 
 
 @router.put("/cart/items/{menu_item_id}", tags=["cart"])
 async def put_cart_item(
-    request: Request,
+    components: Components,
     customer: Customer,
     menu_item_id: UUID,
     body: CartItemRequest,
     replace: Annotated[bool, Query(description="start a new cart if it holds another store's items")] = False,
 ) -> CartOut:
     line = RequestedLine(menu_item_id, body.quantity, tuple(body.option_ids))
-    return CartOut.of(await cart.put_cart_item(runtime_of(request), customer.user_id, line, replace=replace))
+    return CartOut.of(await cart.put_cart_item(components, customer.user_id, line, replace=replace))
 
 
 @router.delete("/cart/items/{menu_item_id}", tags=["cart"])
-async def remove_cart_item(request: Request, customer: Customer, menu_item_id: UUID) -> CartOut:
-    return CartOut.of(await cart.remove_cart_item(runtime_of(request), customer.user_id, menu_item_id))
+async def remove_cart_item(components: Components, customer: Customer, menu_item_id: UUID) -> CartOut:
+    return CartOut.of(await cart.remove_cart_item(components, customer.user_id, menu_item_id))
 
 
 @router.delete("/cart", status_code=status.HTTP_204_NO_CONTENT, tags=["cart"])
-async def clear_cart(request: Request, customer: Customer) -> None:
-    await cart.clear_cart(runtime_of(request), customer.user_id)
+async def clear_cart(components: Components, customer: Customer) -> None:
+    await cart.clear_cart(components, customer.user_id)
 
 
 # --- orders -------------------------------------------------------------------------------------------
@@ -79,7 +97,7 @@ async def clear_cart(request: Request, customer: Customer) -> None:
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED, tags=["orders"])
 async def place_order(
-    request: Request,
+    components: Components,
     response: Response,
     customer: Customer,
     idempotency_key: IdempotencyKey,
@@ -91,7 +109,7 @@ async def place_order(
     if body is not None:
         lines = tuple(line.requested() for line in body.lines)
         explicit = checkout.ExplicitOrder(body.store_id, lines, body.model_dump(mode="json"))
-    placed = await checkout.place_order(runtime_of(request), customer.user_id, idempotency_key, explicit)
+    placed = await checkout.place_order(components, customer.user_id, idempotency_key, explicit)
     if not placed.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/api/order/orders/{placed.order.order_id}"
@@ -100,28 +118,28 @@ async def place_order(
 
 @router.get("/orders", tags=["orders"])
 async def my_orders(
-    request: Request, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = 20
+    components: Components, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = 20
 ) -> OrderPageOut:
     """The caller's own orders, newest first."""
-    page = await orders.customer_history(runtime_of(request), principal.user_id, cursor, limit)
+    page = await orders.customer_history(components, principal.user_id, cursor, limit)
     return OrderPageOut.of(page)
 
 
 @router.get("/orders/{order_id}", tags=["orders"])
-async def get_order(request: Request, principal: CurrentPrincipal, order_id: UUID) -> OrderOut:
+async def get_order(components: Components, principal: CurrentPrincipal, order_id: UUID) -> OrderOut:
     """For the order's customer, its store's owner, or an admin (404 for anyone else)."""
-    return OrderOut.of(await orders.get_order(runtime_of(request), principal, order_id))
+    return OrderOut.of(await orders.get_order(components, principal, order_id))
 
 
 @router.post("/orders/{order_id}/cancel", tags=["orders"])
-async def cancel_order(request: Request, principal: CurrentPrincipal, order_id: UUID) -> OrderOut:
+async def cancel_order(components: Components, principal: CurrentPrincipal, order_id: UUID) -> OrderOut:
     """The customer cancels before the store accepts; 409 order_not_cancellable from ACCEPTED on."""
-    return OrderOut.of(await orders.cancel_order(runtime_of(request), principal.user_id, order_id))
+    return OrderOut.of(await orders.cancel_order(components, principal.user_id, order_id))
 
 
 @router.get("/stores/{store_id}/orders", tags=["orders"])
 async def store_orders(
-    request: Request,
+    components: Components,
     principal: OwnerOrAdmin,
     store_id: UUID,
     status_: Annotated[list[OrderStatus], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
@@ -129,5 +147,5 @@ async def store_orders(
     limit: Limit = 20,
 ) -> OrderPageOut:
     """The store's orders, newest first, optionally only in the given statuses (repeat ?status=)."""
-    page = await orders.store_inbox(runtime_of(request), principal, store_id, status_, cursor, limit)
+    page = await orders.store_inbox(components, principal, store_id, status_, cursor, limit)
     return OrderPageOut.of(page)

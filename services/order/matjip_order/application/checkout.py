@@ -2,21 +2,19 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID, uuid4
 
 from matjip_order import metrics
-from matjip_order.application.context import about_order, carts_of, settings_of
-from matjip_order.application.steps import after_commit, commit_step
+from matjip_order.application.context import about_order
+from matjip_order.application.steps import commit_step
+from matjip_order.components import OrderComponents
 from matjip_order.domain import saga
 from matjip_order.domain.errors import EmptyOrder
 from matjip_order.domain.idempotency import check_replay, request_fingerprint
 from matjip_order.domain.menu import RequestedLine, price_order
 from matjip_order.domain.order import Order
 from matjip_order.repository import catalog, orders
-
-if TYPE_CHECKING:
-    from matjip_platform.service import Runtime
 
 
 @dataclass(frozen=True)
@@ -38,57 +36,58 @@ class _KeyTakenMeanwhile(Exception):
     """A concurrent request with the same key committed first."""
 
 
-async def _replay(runtime: "Runtime", customer_id: UUID, key: str, fingerprint: str) -> Checkout | None:
-    async with runtime.db.transaction() as session:
-        seen = await orders.find_checkout_request(session, customer_id, key)
+async def _replay(components: OrderComponents, customer_id: UUID, key: str, fingerprint: str) -> Checkout | None:
+    async with components.unit_of_work() as uow:
+        seen = await orders.find_checkout_request(uow.conn, customer_id, key)
         if seen is None:
             return None
         check_replay(key, seen.request_hash, fingerprint)
-        order = await orders.find_order(session, seen.order_id)
+        order = await orders.find_order(uow.conn, seen.order_id)
     assert order is not None, "a checkout key always commits with its order"
     about_order(order.order_id)
     return Checkout(order, created=False)
 
 
-async def place_order(runtime: "Runtime", customer_id: UUID, key: str, explicit: ExplicitOrder | None) -> Checkout:
+async def place_order(
+    components: OrderComponents, customer_id: UUID, key: str, explicit: ExplicitOrder | None
+) -> Checkout:
     """Place the cart (`explicit` None) or the given lines. A request replayed with its key returns the
     order it created (whatever state it reached since); the key with another request is refused."""
     fingerprint = request_fingerprint(explicit.as_json if explicit is not None else None)
-    if (replayed := await _replay(runtime, customer_id, key, fingerprint)) is not None:
+    if (replayed := await _replay(components, customer_id, key, fingerprint)) is not None:
         return replayed
 
     if explicit is not None:
         store_id, requested = explicit.store_id, explicit.lines
     else:
-        cart = await carts_of(runtime).load(customer_id)
+        cart = await components.carts.load(customer_id)
         if cart is None:
             raise EmptyOrder("Your cart is empty.")
         store_id, requested = cart.store_id, cart.items
 
     now = datetime.now(UTC)
     try:
-        async with runtime.db.transaction() as session:
-            store = await catalog.find_store(session, store_id)
-            menu = await catalog.find_menu_items(session, [line.menu_item_id for line in requested])
+        async with components.unit_of_work() as uow:
+            store = await catalog.find_store(uow.conn, store_id)
+            menu = await catalog.find_menu_items(uow.conn, [line.menu_item_id for line in requested])
             order = Order.place(
                 order_id=uuid4(),
                 customer_id=customer_id,
                 store_id=store_id,
                 lines=price_order(store, menu, requested, now),
                 at=now,
-                acceptance_window=settings_of(runtime).store_accept_timeout,
+                acceptance_window=components.settings.store_accept_timeout,
             )
             about_order(order.order_id)
-            if not await orders.claim_checkout_key(session, customer_id, key, fingerprint, order.order_id):
+            if not await orders.claim_checkout_key(uow.conn, customer_id, key, fingerprint, order.order_id):
                 raise _KeyTakenMeanwhile
-            await orders.insert_order(session, order)
-            await commit_step(session, runtime.outbox, order, saga.start(order))
-            after_commit(session, metrics.orders_placed.inc)
+            await orders.insert_order(uow.conn, order)
+            await commit_step(uow, order, saga.start(order))
+            uow.after_commit(metrics.orders_placed.inc)
     except _KeyTakenMeanwhile:
-        replayed = await _replay(runtime, customer_id, key, fingerprint)
+        replayed = await _replay(components, customer_id, key, fingerprint)
         assert replayed is not None
         return replayed
-    runtime.relay.wake()
     if explicit is None:
-        await carts_of(runtime).clear(customer_id)  # only after the order is safely committed
+        await components.carts.clear(customer_id)  # only after the order is safely committed
     return Checkout(order, created=True)

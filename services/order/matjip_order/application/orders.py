@@ -2,21 +2,17 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from matjip_contracts.events import OrderStatus
 from matjip_order.application.context import about_order
 from matjip_order.application.steps import commit_step
+from matjip_order.components import OrderComponents
 from matjip_order.domain import saga
 from matjip_order.domain.errors import NotStoreOwner, OrderNotFound, StoreNotFound
-from matjip_order.domain.menu import MenuItemView, StoreView
 from matjip_order.domain.order import Order
 from matjip_order.repository import catalog, orders
 from matjip_platform.auth import Principal
-
-if TYPE_CHECKING:
-    from matjip_platform.service import Runtime
 
 
 def _not_found(order_id: UUID) -> OrderNotFound:
@@ -24,41 +20,42 @@ def _not_found(order_id: UUID) -> OrderNotFound:
     return OrderNotFound(f"There is no order {order_id} for you.")
 
 
-async def get_order(runtime: "Runtime", principal: Principal, order_id: UUID) -> Order:
+async def get_order(components: OrderComponents, principal: Principal, order_id: UUID) -> Order:
     """The order, for its customer, its store's owner or an admin."""
     about_order(order_id)
-    async with runtime.db.transaction() as session:
-        order = await orders.find_order(session, order_id)
+    async with components.unit_of_work() as uow:
+        order = await orders.find_order(uow.conn, order_id)
         if order is None:
             raise _not_found(order_id)
         if principal.is_admin or order.customer_id == principal.user_id:
             return order
-        store = await catalog.find_store(session, order.store_id)
+        store = await catalog.find_store(uow.conn, order.store_id)
     if store is not None and store.owner_id == principal.user_id:
         return order
     raise _not_found(order_id)
 
 
-async def cancel_order(runtime: "Runtime", customer_id: UUID, order_id: UUID) -> Order:
+async def cancel_order(components: OrderComponents, customer_id: UUID, order_id: UUID) -> Order:
     """The customer's own cancellation, allowed until the store accepts (OrderNotCancellable after)."""
     about_order(order_id)
-    async with runtime.db.transaction() as session:
-        order = await orders.lock_order(session, order_id)
+    async with components.unit_of_work() as uow:
+        order = await orders.lock_order(uow.conn, order_id)
         if order is None or order.customer_id != customer_id:
             raise _not_found(order_id)
         step = saga.cancel_by_customer(order, datetime.now(UTC))
-        await commit_step(session, runtime.outbox, order, step)
-    runtime.relay.wake()
+        await commit_step(uow, order, step)
     return step.order
 
 
-async def customer_history(runtime: "Runtime", customer_id: UUID, cursor: str | None, limit: int) -> orders.Page:
-    async with runtime.db.transaction() as session:
-        return await orders.customer_orders(session, customer_id, cursor, limit)
+async def customer_history(
+    components: OrderComponents, customer_id: UUID, cursor: str | None, limit: int
+) -> orders.Page:
+    async with components.unit_of_work() as uow:
+        return await orders.customer_orders(uow.conn, customer_id, cursor, limit)
 
 
 async def store_inbox(
-    runtime: "Runtime",
+    components: OrderComponents,
     principal: Principal,
     store_id: UUID,
     statuses: Sequence[OrderStatus],
@@ -66,18 +63,10 @@ async def store_inbox(
     limit: int,
 ) -> orders.Page:
     """A store's orders, for its owner (as order knows it from StoreUpdated) or an admin."""
-    async with runtime.db.transaction() as session:
-        store = await catalog.find_store(session, store_id)
+    async with components.unit_of_work() as uow:
+        store = await catalog.find_store(uow.conn, store_id)
         if store is None:
             raise StoreNotFound(f"There is no store {store_id}.")
         if not principal.is_admin and store.owner_id != principal.user_id:
             raise NotStoreOwner("Only the store's owner sees its orders.")
-        return await orders.store_orders(session, store_id, statuses, cursor, limit)
-
-
-async def store_menu(runtime: "Runtime", store_id: UUID) -> tuple[StoreView, list[MenuItemView]]:
-    async with runtime.db.transaction() as session:
-        store = await catalog.find_store(session, store_id)
-        if store is None:
-            raise StoreNotFound(f"There is no store {store_id}.")
-        return store, await catalog.store_menu(session, store_id)
+        return await orders.store_orders(uow.conn, store_id, statuses, cursor, limit)

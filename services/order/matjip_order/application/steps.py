@@ -2,22 +2,13 @@
 
 from collections.abc import Callable
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from matjip_contracts.events import Event
+from matjip_contracts.events import Event, OrderStatus
 from matjip_order import metrics
 from matjip_order.domain.order import Order
 from matjip_order.domain.saga import Step
 from matjip_order.events.messages import status_changed
 from matjip_order.repository import orders
-from matjip_platform.outbox import Outbox
-
-
-def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Run `callback` once the session's transaction commits (never on rollback): metrics count what
-    happened, not what was attempted and retried."""
-    event.listen(session.sync_session, "after_commit", lambda _session: callback(), once=True)
+from matjip_platform.unit_of_work import UnitOfWork
 
 
 def messages_of(step: Step) -> list[Event]:
@@ -25,12 +16,18 @@ def messages_of(step: Step) -> list[Event]:
     return [*(status_changed(step.order, t) for t in step.transitions), *step.commands]
 
 
-async def commit_step(session: AsyncSession, outbox: Outbox, before: Order, step: Step) -> None:
-    """Persist what the step changed and queue its messages, in the caller's (locked) transaction."""
+async def commit_step(
+    uow: UnitOfWork, before: Order, step: Step, *, on_awaiting_store: Callable[[], None] | None = None
+) -> None:
+    """Persist what the step changed and queue its messages, in the caller's (locked) transaction.
+    Metrics count the transitions once they have committed; `on_awaiting_store` runs after the commit of
+    a step that left the order waiting for its store (a new acceptance deadline)."""
     if step.order != before:
-        await orders.save_order(session, step.order)
+        await orders.save_order(uow.conn, step.order)
     messages = messages_of(step)
     if messages:
-        await outbox.add(session, *messages)
+        await uow.emit(*messages)
     if step.transitions:
-        after_commit(session, lambda: metrics.record_transitions(step.order, step.transitions))
+        uow.after_commit(lambda: metrics.record_transitions(step.order, step.transitions))
+        if on_awaiting_store is not None and step.order.status is OrderStatus.AWAITING_STORE:
+            uow.after_commit(on_awaiting_store)

@@ -6,14 +6,14 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events import MenuItemOption, MenuItemUpdated, OpeningHours, StoreUpdated
 from matjip_order.domain.menu import MenuItemView, StoreView
 from matjip_order.repository.tables import menu_items, stores
 
 
-async def apply_store_updated(session: AsyncSession, event: StoreUpdated) -> bool:
+async def apply_store_updated(conn: AsyncConnection, event: StoreUpdated) -> bool:
     """Keep the snapshot unless a newer revision is already known; True when it was applied."""
     values = {
         "store_id": event.store_id,
@@ -31,10 +31,10 @@ async def apply_store_updated(session: AsyncSession, event: StoreUpdated) -> boo
         # A redelivered or out-of-order snapshot must not overwrite a newer one.
         where=stores.c.revision < upsert.excluded.revision,
     ).returning(stores.c.store_id)
-    return (await session.execute(statement)).first() is not None
+    return (await conn.execute(statement)).first() is not None
 
 
-async def apply_menu_item_updated(session: AsyncSession, event: MenuItemUpdated) -> bool:
+async def apply_menu_item_updated(conn: AsyncConnection, event: MenuItemUpdated) -> bool:
     values = {
         "menu_item_id": event.menu_item_id,
         "store_id": event.store_id,
@@ -51,7 +51,7 @@ async def apply_menu_item_updated(session: AsyncSession, event: MenuItemUpdated)
         set_={name: upsert.excluded[name] for name in values if name != "menu_item_id"},
         where=menu_items.c.revision < upsert.excluded.revision,
     ).returning(menu_items.c.menu_item_id)
-    return (await session.execute(statement)).first() is not None
+    return (await conn.execute(statement)).first() is not None
 
 
 def _store(row: Any) -> StoreView:
@@ -79,22 +79,22 @@ def _menu_item(row: Any) -> MenuItemView:
     )
 
 
-async def find_store(session: AsyncSession, store_id: UUID) -> StoreView | None:
-    row = (await session.execute(select(stores).where(stores.c.store_id == store_id))).first()
+async def find_store(conn: AsyncConnection, store_id: UUID) -> StoreView | None:
+    row = (await conn.execute(select(stores).where(stores.c.store_id == store_id))).first()
     return _store(row) if row is not None else None
 
 
-async def find_menu_items(session: AsyncSession, menu_item_ids: Iterable[UUID]) -> dict[UUID, MenuItemView]:
+async def find_menu_items(conn: AsyncConnection, menu_item_ids: Iterable[UUID]) -> dict[UUID, MenuItemView]:
     wanted = set(menu_item_ids)
     if not wanted:
         return {}
-    rows = await session.execute(select(menu_items).where(menu_items.c.menu_item_id.in_(wanted)))
+    rows = await conn.execute(select(menu_items).where(menu_items.c.menu_item_id.in_(wanted)))
     return {row.menu_item_id: _menu_item(row) for row in rows}
 
 
-async def store_menu(session: AsyncSession, store_id: UUID) -> list[MenuItemView]:
+async def store_menu(conn: AsyncConnection, store_id: UUID) -> list[MenuItemView]:
     """The items the store sells (removed ones left out), in name order."""
-    rows = await session.execute(
+    rows = await conn.execute(
         select(menu_items)
         .where(menu_items.c.store_id == store_id, menu_items.c.removed.is_(False))
         .order_by(menu_items.c.name, menu_items.c.menu_item_id)

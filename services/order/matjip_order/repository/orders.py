@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, insert, literal, select, tuple_, update
+from sqlalchemy import Select, func, insert, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events import OrderLine, OrderStatus
 from matjip_order.domain.errors import InvalidCursor
@@ -58,30 +58,30 @@ def _order(row: Any) -> Order:
     )
 
 
-async def insert_order(session: AsyncSession, order: Order) -> None:
-    await session.execute(insert(orders).values(_values(order)))
+async def insert_order(conn: AsyncConnection, order: Order) -> None:
+    await conn.execute(insert(orders).values(_values(order)))
 
 
-async def save_order(session: AsyncSession, order: Order) -> None:
+async def save_order(conn: AsyncConnection, order: Order) -> None:
     values = _values(order)
     del values["order_id"]
-    await session.execute(update(orders).where(orders.c.order_id == order.order_id).values(values))
+    await conn.execute(update(orders).where(orders.c.order_id == order.order_id).values(values))
 
 
-async def find_order(session: AsyncSession, order_id: UUID) -> Order | None:
-    row = (await session.execute(select(orders).where(orders.c.order_id == order_id))).first()
+async def find_order(conn: AsyncConnection, order_id: UUID) -> Order | None:
+    row = (await conn.execute(select(orders).where(orders.c.order_id == order_id))).first()
     return _order(row) if row is not None else None
 
 
-async def lock_order(session: AsyncSession, order_id: UUID) -> Order | None:
+async def lock_order(conn: AsyncConnection, order_id: UUID) -> Order | None:
     """The order, row-locked until the transaction ends: one change at a time, events in commit order."""
-    row = (await session.execute(select(orders).where(orders.c.order_id == order_id).with_for_update())).first()
+    row = (await conn.execute(select(orders).where(orders.c.order_id == order_id).with_for_update())).first()
     return _order(row) if row is not None else None
 
 
-async def lock_overdue_awaiting_store(session: AsyncSession, now: datetime, limit: int) -> list[Order]:
+async def lock_overdue_awaiting_store(conn: AsyncConnection, now: datetime, limit: int) -> list[Order]:
     """Orders whose store did not answer in time; rows another replica is handling are skipped."""
-    rows = await session.execute(
+    rows = await conn.execute(
         select(orders)
         .where(orders.c.status == OrderStatus.AWAITING_STORE.value, orders.c.accept_by <= now)
         .order_by(orders.c.accept_by)
@@ -89,6 +89,14 @@ async def lock_overdue_awaiting_store(session: AsyncSession, now: datetime, limi
         .with_for_update(skip_locked=True)
     )
     return [_order(row) for row in rows]
+
+
+async def earliest_acceptance_deadline(conn: AsyncConnection) -> datetime | None:
+    """The earliest `accept_by` among orders waiting for their store (served by their partial index)."""
+    found: datetime | None = await conn.scalar(
+        select(func.min(orders.c.accept_by)).where(orders.c.status == OrderStatus.AWAITING_STORE.value)
+    )
+    return found
 
 
 # --- newest-first pages -------------------------------------------------------------------------------
@@ -117,30 +125,30 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         raise InvalidCursor("The cursor is not one this API returned.", field="cursor") from exc
 
 
-async def _page(session: AsyncSession, query: Select[Any], cursor: str | None, limit: int) -> Page:
+async def _page(conn: AsyncConnection, query: Select[Any], cursor: str | None, limit: int) -> Page:
     if cursor is not None:
         placed_at, order_id = decode_cursor(cursor)
         query = query.where(
             tuple_(orders.c.placed_at, orders.c.order_id) < tuple_(literal(placed_at), literal(order_id))
         )
     rows = (
-        await session.execute(query.order_by(orders.c.placed_at.desc(), orders.c.order_id.desc()).limit(limit + 1))
+        await conn.execute(query.order_by(orders.c.placed_at.desc(), orders.c.order_id.desc()).limit(limit + 1))
     ).all()
     found = [_order(row) for row in rows[:limit]]
     return Page(found, encode_cursor(found[-1]) if len(rows) > limit else None)
 
 
-async def customer_orders(session: AsyncSession, customer_id: UUID, cursor: str | None, limit: int) -> Page:
-    return await _page(session, select(orders).where(orders.c.customer_id == customer_id), cursor, limit)
+async def customer_orders(conn: AsyncConnection, customer_id: UUID, cursor: str | None, limit: int) -> Page:
+    return await _page(conn, select(orders).where(orders.c.customer_id == customer_id), cursor, limit)
 
 
 async def store_orders(
-    session: AsyncSession, store_id: UUID, statuses: Sequence[OrderStatus], cursor: str | None, limit: int
+    conn: AsyncConnection, store_id: UUID, statuses: Sequence[OrderStatus], cursor: str | None, limit: int
 ) -> Page:
     query = select(orders).where(orders.c.store_id == store_id)
     if statuses:
         query = query.where(orders.c.status.in_([s.value for s in statuses]))
-    return await _page(session, query, cursor, limit)
+    return await _page(conn, query, cursor, limit)
 
 
 # --- checkout Idempotency-Keys ------------------------------------------------------------------------
@@ -152,9 +160,9 @@ class CheckoutRequest:
     order_id: UUID
 
 
-async def find_checkout_request(session: AsyncSession, customer_id: UUID, key: str) -> CheckoutRequest | None:
+async def find_checkout_request(conn: AsyncConnection, customer_id: UUID, key: str) -> CheckoutRequest | None:
     row = (
-        await session.execute(
+        await conn.execute(
             select(checkout_requests.c.request_hash, checkout_requests.c.order_id).where(
                 checkout_requests.c.customer_id == customer_id, checkout_requests.c.idempotency_key == key
             )
@@ -164,11 +172,11 @@ async def find_checkout_request(session: AsyncSession, customer_id: UUID, key: s
 
 
 async def claim_checkout_key(
-    session: AsyncSession, customer_id: UUID, key: str, request_hash: str, order_id: UUID
+    conn: AsyncConnection, customer_id: UUID, key: str, request_hash: str, order_id: UUID
 ) -> bool:
     """Record the key for this order; False if a concurrent request with the same key got there first
     (PostgreSQL waits for that transaction, so the loser sees its committed row)."""
-    result = await session.execute(
+    result = await conn.execute(
         pg_insert(checkout_requests)
         .values(customer_id=customer_id, idempotency_key=key, request_hash=request_hash, order_id=order_id)
         .on_conflict_do_nothing(index_elements=[checkout_requests.c.customer_id, checkout_requests.c.idempotency_key])

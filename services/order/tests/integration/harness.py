@@ -174,8 +174,8 @@ class OrderHarness(ServiceUnderTest):
         await self.processed(*consumed, timeout=WAIT_SECONDS)
 
         async def outbox_rows() -> int:
-            async with self.service.runtime.db.transaction() as session:
-                count = await session.scalar(
+            async with self.service.runtime.db.transaction() as conn:
+                count = await conn.scalar(
                     select(func.count()).select_from(outbox_events).where(outbox_events.c.key == str(order_id))
                 )
             return int(count or 0)

@@ -20,8 +20,8 @@ from matjip_contracts.events import (
     StockReservationRejected,
     StockReserved,
 )
-from matjip_order.application.context import settings_of
 from matjip_order.application.timeouts import cancel_overdue_orders
+from matjip_order.components import OrderComponents
 from matjip_order.repository import orders
 from matjip_platform.envelope import Envelope
 
@@ -47,7 +47,8 @@ async def to_awaiting_store(app: OrderHarness) -> tuple[StoreFixture, Customer, 
 @asynccontextmanager
 async def acceptance_timeout(app: OrderHarness, seconds: float) -> AsyncIterator[None]:
     """Orders placed inside the block give their store `seconds` to answer (the window is fixed at checkout)."""
-    settings = settings_of(app.service.runtime)
+    components: OrderComponents = app.service.components
+    settings = components.settings
     before = settings.store_accept_timeout_seconds
     settings.store_accept_timeout_seconds = seconds
     try:
@@ -217,16 +218,17 @@ async def test_store_that_does_not_answer_in_time_is_timed_out(order_service: Or
 async def test_replicas_running_the_timeout_task_cancel_an_order_once(order_service: OrderHarness) -> None:
     app = order_service
     runtime = app.service.runtime
+    components: OrderComponents = app.service.components
     _, customer, order_id = await to_awaiting_store(app)  # the default 10-minute window: the real task waits
     accept_by = datetime.fromisoformat((await app.order(order_id, customer.headers))["accept_by"])
     past_deadline = accept_by + timedelta(seconds=1)
 
     async with runtime.db.transaction() as other_replica:
         await orders.lock_order(other_replica, order_id)  # another replica is handling this order
-        await cancel_overdue_orders(runtime, past_deadline)
+        await cancel_overdue_orders(components, past_deadline)
         assert (await app.order(order_id, customer.headers))["status"] == "AWAITING_STORE"
 
-    await asyncio.gather(*(cancel_overdue_orders(runtime, past_deadline) for _ in range(3)))
+    await asyncio.gather(*(cancel_overdue_orders(components, past_deadline) for _ in range(3)))
 
     published = await app.settled(order_id)
     assert statuses(published) == ["STOCK_RESERVED", "AWAITING_STORE", "CANCELLED"]

@@ -7,17 +7,20 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from matjip_contracts.events.common import Role
+from matjip_payment.application import payment_of, payments_page
+from matjip_payment.components import PaymentComponents
 from matjip_payment.domain.errors import InvalidCursor, PaymentNotFound
 from matjip_payment.domain.intents import IntentStatus, PaymentIntent, visible_to
-from matjip_payment.repository import intents
 from matjip_platform.auth import Principal
-from matjip_platform.http import CurrentPrincipal, require_role, runtime_of
+from matjip_platform.http import CurrentPrincipal, components_of, require_role
 
 router = APIRouter(prefix="/api/payment", tags=["payments"])
+
+Components = Annotated[PaymentComponents, Depends(components_of(PaymentComponents))]
 
 
 class PaymentView(BaseModel):
@@ -58,9 +61,8 @@ class PaymentPage(BaseModel):
 
 
 @router.get("/payments/{order_id}", response_model=PaymentView)
-async def get_payment(order_id: UUID, principal: CurrentPrincipal, request: Request) -> PaymentView:
-    async with runtime_of(request).db.transaction() as session:
-        intent = await intents.get(session, order_id)
+async def get_payment(order_id: UUID, principal: CurrentPrincipal, components: Components) -> PaymentView:
+    intent = await payment_of(components.unit_of_work, order_id)
     # Someone else's payment answers exactly like a missing one: ids reveal nothing.
     if intent is None or not visible_to(intent.customer_id, user_id=principal.user_id, role=principal.role):
         raise PaymentNotFound(f"No payment for order {order_id}.")
@@ -85,14 +87,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
 
 @router.get("/payments", response_model=PaymentPage)
 async def list_payments(
-    request: Request,
+    components: Components,
     _: Annotated[Principal, Depends(require_role(Role.ADMIN))],
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PaymentPage:
     after = decode_cursor(cursor) if cursor else None
-    async with runtime_of(request).db.transaction() as session:
-        found = await intents.page(session, after=after, limit=limit)
+    found = await payments_page(components.unit_of_work, after=after, limit=limit)
     return PaymentPage(
         items=[PaymentView.of(i) for i in found],
         next_cursor=encode_cursor(found[-1]) if len(found) == limit else None,

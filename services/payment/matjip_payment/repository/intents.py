@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import Row, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_payment.domain.intents import IntentStatus, PaymentIntent, check_transition
 from matjip_payment.repository.tables import order_states, payment_intents, refund_requests
@@ -34,7 +34,7 @@ def _intent(row: Row[Any]) -> PaymentIntent:
 
 
 async def open_intent(
-    session: AsyncSession,
+    conn: AsyncConnection,
     *,
     order_id: UUID,
     customer_id: UUID | None,
@@ -47,7 +47,7 @@ async def open_intent(
     The insert holds the order's unique-index entry until commit, so a concurrent reconciliation for the
     same order waits for this transaction instead of recording a second intent.
     """
-    await session.execute(
+    await conn.execute(
         insert(payment_intents)
         .values(
             payment_id=uuid.uuid4(),
@@ -59,36 +59,36 @@ async def open_intent(
         )
         .on_conflict_do_nothing(index_elements=[payment_intents.c.order_id])
     )
-    intent = await lock(session, order_id)
+    intent = await lock(conn, order_id)
     assert intent is not None
     return intent
 
 
-async def lock(session: AsyncSession, order_id: UUID) -> PaymentIntent | None:
+async def lock(conn: AsyncConnection, order_id: UUID) -> PaymentIntent | None:
     row = (
-        await session.execute(select(payment_intents).where(payment_intents.c.order_id == order_id).with_for_update())
+        await conn.execute(select(payment_intents).where(payment_intents.c.order_id == order_id).with_for_update())
     ).first()
     return _intent(row) if row else None
 
 
-async def get(session: AsyncSession, order_id: UUID) -> PaymentIntent | None:
-    row = (await session.execute(select(payment_intents).where(payment_intents.c.order_id == order_id))).first()
+async def get(conn: AsyncConnection, order_id: UUID) -> PaymentIntent | None:
+    row = (await conn.execute(select(payment_intents).where(payment_intents.c.order_id == order_id))).first()
     return _intent(row) if row else None
 
 
-async def move(session: AsyncSession, intent: PaymentIntent, to: IntentStatus, **values: Any) -> None:
+async def move(conn: AsyncConnection, intent: PaymentIntent, to: IntentStatus, **values: Any) -> None:
     """Change a locked intent's status (the domain refuses illegal moves) and the given columns."""
     check_transition(intent.status, to)
-    await session.execute(
+    await conn.execute(
         update(payment_intents)
         .where(payment_intents.c.order_id == intent.order_id)
         .values(status=to, updated_at=func.now(), **values)
     )
 
 
-async def authorized(session: AsyncSession, intent: PaymentIntent, *, payment_key: str, at: datetime | None) -> None:
+async def authorized(conn: AsyncConnection, intent: PaymentIntent, *, payment_key: str, at: datetime | None) -> None:
     await move(
-        session,
+        conn,
         intent,
         IntentStatus.AUTHORIZED,
         payment_key=payment_key,
@@ -100,10 +100,10 @@ async def authorized(session: AsyncSession, intent: PaymentIntent, *, payment_ke
 
 
 async def failed(
-    session: AsyncSession, intent: PaymentIntent, *, reason: str, code: str | None = None, detail: str | None = None
+    conn: AsyncConnection, intent: PaymentIntent, *, reason: str, code: str | None = None, detail: str | None = None
 ) -> None:
     await move(
-        session,
+        conn,
         intent,
         IntentStatus.FAILED,
         failure_reason=reason,
@@ -113,21 +113,21 @@ async def failed(
     )
 
 
-async def refunded(session: AsyncSession, intent: PaymentIntent) -> None:
-    await move(session, intent, IntentStatus.REFUNDED, refunded_at=func.now())
+async def refunded(conn: AsyncConnection, intent: PaymentIntent) -> None:
+    await move(conn, intent, IntentStatus.REFUNDED, refunded_at=func.now())
 
 
-async def statuses(session: AsyncSession, order_ids: list[UUID]) -> dict[UUID, IntentStatus]:
-    rows = await session.execute(
+async def statuses(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, IntentStatus]:
+    rows = await conn.execute(
         select(payment_intents.c.order_id, payment_intents.c.status).where(payment_intents.c.order_id.in_(order_ids))
     )
     return {row.order_id: IntentStatus(row.status) for row in rows}
 
 
-async def orders_with_refund_due(session: AsyncSession, limit: int = 500) -> list[UUID]:
+async def orders_with_refund_due(conn: AsyncConnection, limit: int = 500) -> list[UUID]:
     """Orders whose money we hold although it must go back: a refund was asked for, or the order was
     cancelled (the read model)."""
-    rows = await session.scalars(
+    rows = await conn.scalars(
         select(payment_intents.c.order_id)
         .outerjoin(refund_requests, refund_requests.c.order_id == payment_intents.c.order_id)
         .outerjoin(order_states, order_states.c.order_id == payment_intents.c.order_id)
@@ -141,9 +141,7 @@ async def orders_with_refund_due(session: AsyncSession, limit: int = 500) -> lis
     return list(rows)
 
 
-async def page(
-    session: AsyncSession, *, after: tuple[datetime, UUID] | None, limit: int
-) -> list[PaymentIntent]:
+async def page(conn: AsyncConnection, *, after: tuple[datetime, UUID] | None, limit: int) -> list[PaymentIntent]:
     """Newest first; `after` is the (created_at, payment_id) of the last intent of the previous page."""
     query = select(payment_intents)
     if after is not None:
@@ -151,8 +149,7 @@ async def page(
             tuple_(payment_intents.c.created_at, payment_intents.c.payment_id)
             < tuple_(*(literal(value) for value in after))
         )
-    rows = await session.execute(
+    rows = await conn.execute(
         query.order_by(payment_intents.c.created_at.desc(), payment_intents.c.payment_id.desc()).limit(limit)
     )
     return [_intent(row) for row in rows]
-

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderStatus
 from matjip_contracts.events.order import OrderStatusChanged
@@ -12,21 +12,21 @@ from matjip_payment.domain.orders import replaces
 from matjip_payment.repository.tables import order_states
 
 
-async def status_of(session: AsyncSession, order_id: UUID) -> OrderStatus | None:
-    status = await session.scalar(select(order_states.c.status).where(order_states.c.order_id == order_id))
+async def status_of(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
+    status = await conn.scalar(select(order_states.c.status).where(order_states.c.order_id == order_id))
     return OrderStatus(status) if status else None
 
 
-async def customer_of(session: AsyncSession, order_id: UUID) -> UUID | None:
-    customer: UUID | None = await session.scalar(
+async def customer_of(conn: AsyncConnection, order_id: UUID) -> UUID | None:
+    customer: UUID | None = await conn.scalar(
         select(order_states.c.customer_id).where(order_states.c.order_id == order_id)
     )
     return customer
 
 
-async def record_status(session: AsyncSession, event: OrderStatusChanged) -> bool:
+async def record_status(conn: AsyncConnection, event: OrderStatusChanged) -> bool:
     """Keep the newest status of the order; False when the event is older than what is kept."""
-    await session.execute(
+    await conn.execute(
         insert(order_states)
         .values(
             order_id=event.order_id, customer_id=event.customer_id, status=event.status, changed_at=event.changed_at
@@ -34,7 +34,7 @@ async def record_status(session: AsyncSession, event: OrderStatusChanged) -> boo
         .on_conflict_do_nothing(index_elements=[order_states.c.order_id])
     )
     row = (
-        await session.execute(
+        await conn.execute(
             select(order_states.c.status, order_states.c.changed_at)
             .where(order_states.c.order_id == event.order_id)
             .with_for_update()
@@ -44,7 +44,7 @@ async def record_status(session: AsyncSession, event: OrderStatusChanged) -> boo
         return True  # just inserted (or an exact replay)
     if not replaces(OrderStatus(row.status), row.changed_at, event.status, event.changed_at):
         return False
-    await session.execute(
+    await conn.execute(
         order_states.update()
         .where(order_states.c.order_id == event.order_id)
         .values(status=event.status, changed_at=event.changed_at)

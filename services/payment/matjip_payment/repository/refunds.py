@@ -4,7 +4,7 @@ from uuid import UUID
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_payment.repository.tables import refund_requests
 
@@ -14,24 +14,24 @@ NOTHING_TO_REFUND = "nothing_to_refund"
 REFUSED = "refused"
 
 
-async def record(session: AsyncSession, order_id: UUID, reason: str) -> None:
-    await session.execute(
+async def record(conn: AsyncConnection, order_id: UUID, reason: str) -> None:
+    await conn.execute(
         insert(refund_requests)
         .values(order_id=order_id, reason=reason[:200], outcome=PENDING)
         .on_conflict_do_nothing(index_elements=[refund_requests.c.order_id])
     )
 
 
-async def requested(session: AsyncSession, order_id: UUID) -> str | None:
+async def requested(conn: AsyncConnection, order_id: UUID) -> str | None:
     """The reason of the order's refund request, None when none was made."""
-    reason: str | None = await session.scalar(
+    reason: str | None = await conn.scalar(
         select(refund_requests.c.reason).where(refund_requests.c.order_id == order_id)
     )
     return reason
 
 
-async def settle(session: AsyncSession, order_id: UUID, outcome: str, detail: str | None = None) -> None:
-    await session.execute(
+async def settle(conn: AsyncConnection, order_id: UUID, outcome: str, detail: str | None = None) -> None:
+    await conn.execute(
         update(refund_requests)
         .where(refund_requests.c.order_id == order_id)
         .values(outcome=outcome, detail=detail, updated_at=func.now())

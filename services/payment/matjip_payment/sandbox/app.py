@@ -142,19 +142,19 @@ def create_sandbox_gateway(db: Database, *, secret_key: str, stall_seconds: floa
     ) -> JSONResponse:
         authenticate(authorization)
         now = datetime.now(UTC)
-        async with db.transaction() as session:
+        async with db.transaction() as conn:
             if idempotency_key:
-                await store.lock_key(session, idempotency_key)
-                stored = await store.stored_answer(session, idempotency_key)
+                await store.lock_key(conn, idempotency_key)
+                stored = await store.stored_answer(conn, idempotency_key)
                 if stored is not None:
                     return JSONResponse(stored[1], status_code=stored[0])
             customer_id = customer_of_payment_key(body.paymentKey)
-            behaviour = await store.behaviour_of(session, customer_id)
-            plan = plan_confirm(behaviour, await store.count_attempt(session, body.orderId))
+            behaviour = await store.behaviour_of(conn, customer_id)
+            plan = plan_confirm(behaviour, await store.count_attempt(conn, body.orderId))
             if plan is not ConfirmPlan.STALL:
-                status, answer = await _decide_confirm(session, body, plan, customer_id, idempotency_key, now)
+                status, answer = await _decide_confirm(conn, body, plan, customer_id, idempotency_key, now)
                 if idempotency_key:
-                    await store.store_answer(session, idempotency_key, "confirm", status, answer)
+                    await store.store_answer(conn, idempotency_key, "confirm", status, answer)
         if plan is ConfirmPlan.STALL:
             # Nothing charged, nothing stored: the caller gives up waiting and retries with the same key.
             await asyncio.sleep(stall_seconds)
@@ -166,19 +166,19 @@ def create_sandbox_gateway(db: Database, *, secret_key: str, stall_seconds: floa
         return JSONResponse(answer, status_code=status)
 
     async def _decide_confirm(
-        session: Any,
+        conn: Any,
         body: ConfirmRequest,
         plan: ConfirmPlan,
         customer_id: UUID | None,
         idempotency_key: str | None,
         now: datetime,
     ) -> tuple[int, dict[str, Any]]:
-        if await store.charge(session, body.paymentKey) is not None:
+        if await store.charge(conn, body.paymentKey) is not None:
             return 400, _error_body("ALREADY_PROCESSED_PAYMENT", "이미 처리된 결제 입니다.")
         if plan is ConfirmPlan.DECLINE:
             return 403, _error_body("REJECT_CARD_PAYMENT", "한도초과 혹은 잔액부족으로 결제에 실패했습니다.")
         charge = await store.add_charge(
-            session,
+            conn,
             payment_key=body.paymentKey,
             order_id=body.orderId,
             customer_id=customer_id,
@@ -196,29 +196,29 @@ def create_sandbox_gateway(db: Database, *, secret_key: str, stall_seconds: floa
         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)] = None,
     ) -> JSONResponse:
         authenticate(authorization)
-        async with db.transaction() as session:
+        async with db.transaction() as conn:
             if idempotency_key:
-                await store.lock_key(session, idempotency_key)
-                stored = await store.stored_answer(session, idempotency_key)
+                await store.lock_key(conn, idempotency_key)
+                stored = await store.stored_answer(conn, idempotency_key)
                 if stored is not None:
                     return JSONResponse(stored[1], status_code=stored[0])
-            charge = await store.charge(session, payment_key, for_update=True)
+            charge = await store.charge(conn, payment_key, for_update=True)
             if charge is None:
                 status, answer = 404, _error_body("NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.")
             elif charge.status == "CANCELED":
                 status, answer = 400, _error_body("ALREADY_CANCELED_PAYMENT", "이미 취소된 결제 입니다.")
             else:
-                cancelled = await store.cancel_charge(session, payment_key, body.cancelReason, datetime.now(UTC))
+                cancelled = await store.cancel_charge(conn, payment_key, body.cancelReason, datetime.now(UTC))
                 status, answer = 200, payment_object(cancelled)
             if idempotency_key:
-                await store.store_answer(session, idempotency_key, "cancel", status, answer)
+                await store.store_answer(conn, idempotency_key, "cancel", status, answer)
         return JSONResponse(answer, status_code=status)
 
     @app.get("/v1/payments/orders/{order_id}")
     async def payment_of_order(order_id: str, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
         authenticate(authorization)
-        async with db.transaction() as session:
-            charge = await store.latest_charge_of_order(session, order_id)
+        async with db.transaction() as conn:
+            charge = await store.latest_charge_of_order(conn, order_id)
         if charge is None:
             raise PgError(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.")
         return JSONResponse(payment_object(charge))
@@ -226,8 +226,8 @@ def create_sandbox_gateway(db: Database, *, secret_key: str, stall_seconds: floa
     @app.get("/v1/payments/{payment_key}")
     async def payment(payment_key: str, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
         authenticate(authorization)
-        async with db.transaction() as session:
-            charge = await store.charge(session, payment_key)
+        async with db.transaction() as conn:
+            charge = await store.charge(conn, payment_key)
         if charge is None:
             raise PgError(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.")
         return JSONResponse(payment_object(charge))
@@ -241,26 +241,26 @@ def create_sandbox_gateway(db: Database, *, secret_key: str, stall_seconds: floa
         authorization: Annotated[str | None, Header()] = None,
     ) -> JSONResponse:
         authenticate(authorization)
-        async with db.transaction() as session:
-            charges = await store.charges_between(session, start_date, end_date, starting_after, limit)
+        async with db.transaction() as conn:
+            charges = await store.charges_between(conn, start_date, end_date, starting_after, limit)
         return JSONResponse([transaction_object(c) for c in charges])
 
     @app.put("/scenarios/{customer_id}")
     async def set_scenario(customer_id: UUID, body: ScenarioRequest) -> dict[str, str]:
-        async with db.transaction() as session:
-            await store.set_behaviour(session, customer_id, body.behaviour)
+        async with db.transaction() as conn:
+            await store.set_behaviour(conn, customer_id, body.behaviour)
         return {"customerId": str(customer_id), "behaviour": body.behaviour.value}
 
     @app.get("/scenarios/{customer_id}")
     async def get_scenario(customer_id: UUID) -> dict[str, str]:
-        async with db.transaction() as session:
-            behaviour = await store.behaviour_of(session, customer_id)
+        async with db.transaction() as conn:
+            behaviour = await store.behaviour_of(conn, customer_id)
         return {"customerId": str(customer_id), "behaviour": behaviour.value}
 
     @app.get("/charges")
     async def charges(order_id: Annotated[str | None, Query(alias="orderId", max_length=64)] = None) -> dict[str, Any]:
-        async with db.transaction() as session:
-            found = await store.charges_of_order(session, order_id)
+        async with db.transaction() as conn:
+            found = await store.charges_of_order(conn, order_id)
         return {"charges": [charge_view(c) for c in found]}
 
     return app

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import Row, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_payment.repository.tables import (
     sandbox_charges,
@@ -19,16 +19,14 @@ from matjip_payment.sandbox.behaviours import Behaviour
 Charge = Row[Any]
 
 
-async def lock_key(session: AsyncSession, idempotency_key: str) -> None:
+async def lock_key(conn: AsyncConnection, idempotency_key: str) -> None:
     """Serialise requests carrying the same Idempotency-Key (until the transaction ends)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"sandbox-pg:{idempotency_key}"}
-    )
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"sandbox-pg:{idempotency_key}"})
 
 
-async def stored_answer(session: AsyncSession, idempotency_key: str) -> tuple[int, dict[str, Any]] | None:
+async def stored_answer(conn: AsyncConnection, idempotency_key: str) -> tuple[int, dict[str, Any]] | None:
     row = (
-        await session.execute(
+        await conn.execute(
             select(sandbox_idempotency.c.status_code, sandbox_idempotency.c.body).where(
                 sandbox_idempotency.c.idempotency_key == idempotency_key
             )
@@ -38,27 +36,27 @@ async def stored_answer(session: AsyncSession, idempotency_key: str) -> tuple[in
 
 
 async def store_answer(
-    session: AsyncSession, idempotency_key: str, operation: str, status_code: int, body: dict[str, Any]
+    conn: AsyncConnection, idempotency_key: str, operation: str, status_code: int, body: dict[str, Any]
 ) -> None:
-    await session.execute(
+    await conn.execute(
         insert(sandbox_idempotency)
         .values(idempotency_key=idempotency_key, operation=operation, status_code=status_code, body=body)
         .on_conflict_do_nothing(index_elements=[sandbox_idempotency.c.idempotency_key])
     )
 
 
-async def behaviour_of(session: AsyncSession, customer_id: UUID | None) -> Behaviour:
+async def behaviour_of(conn: AsyncConnection, customer_id: UUID | None) -> Behaviour:
     if customer_id is None:
         return Behaviour.APPROVE
-    value = await session.scalar(
+    value = await conn.scalar(
         select(sandbox_scenarios.c.behaviour).where(sandbox_scenarios.c.customer_id == customer_id)
     )
     return Behaviour(value) if value else Behaviour.APPROVE
 
 
-async def set_behaviour(session: AsyncSession, customer_id: UUID, behaviour: Behaviour) -> None:
+async def set_behaviour(conn: AsyncConnection, customer_id: UUID, behaviour: Behaviour) -> None:
     statement = insert(sandbox_scenarios).values(customer_id=customer_id, behaviour=behaviour)
-    await session.execute(
+    await conn.execute(
         statement.on_conflict_do_update(
             index_elements=[sandbox_scenarios.c.customer_id],
             set_={"behaviour": statement.excluded.behaviour, "updated_at": func.now()},
@@ -66,9 +64,9 @@ async def set_behaviour(session: AsyncSession, customer_id: UUID, behaviour: Beh
     )
 
 
-async def count_attempt(session: AsyncSession, order_id: str) -> int:
+async def count_attempt(conn: AsyncConnection, order_id: str) -> int:
     statement = insert(sandbox_confirm_attempts).values(order_id=order_id, attempts=1)
-    attempts = await session.scalar(
+    attempts = await conn.scalar(
         statement.on_conflict_do_update(
             index_elements=[sandbox_confirm_attempts.c.order_id],
             set_={"attempts": sandbox_confirm_attempts.c.attempts + 1},
@@ -78,13 +76,13 @@ async def count_attempt(session: AsyncSession, order_id: str) -> int:
     return int(attempts)
 
 
-async def charge(session: AsyncSession, payment_key: str, *, for_update: bool = False) -> Charge | None:
+async def charge(conn: AsyncConnection, payment_key: str, *, for_update: bool = False) -> Charge | None:
     query = select(sandbox_charges).where(sandbox_charges.c.payment_key == payment_key)
-    return (await session.execute(query.with_for_update() if for_update else query)).first()
+    return (await conn.execute(query.with_for_update() if for_update else query)).first()
 
 
 async def add_charge(
-    session: AsyncSession,
+    conn: AsyncConnection,
     *,
     payment_key: str,
     order_id: str,
@@ -93,7 +91,7 @@ async def add_charge(
     idempotency_key: str | None,
     at: datetime,
 ) -> Charge:
-    await session.execute(
+    await conn.execute(
         insert(sandbox_charges).values(
             payment_key=payment_key,
             order_id=order_id,
@@ -105,32 +103,32 @@ async def add_charge(
             approved_at=at,
         )
     )
-    created = await charge(session, payment_key)
+    created = await charge(conn, payment_key)
     assert created is not None
     return created
 
 
-async def cancel_charge(session: AsyncSession, payment_key: str, reason: str, at: datetime) -> Charge:
-    await session.execute(
+async def cancel_charge(conn: AsyncConnection, payment_key: str, reason: str, at: datetime) -> Charge:
+    await conn.execute(
         update(sandbox_charges)
         .where(sandbox_charges.c.payment_key == payment_key)
         .values(status="CANCELED", canceled_at=at, cancel_reason=reason[:200])
     )
-    cancelled = await charge(session, payment_key)
+    cancelled = await charge(conn, payment_key)
     assert cancelled is not None
     return cancelled
 
 
-async def charges_of_order(session: AsyncSession, order_id: str | None, limit: int = 200) -> list[Charge]:
+async def charges_of_order(conn: AsyncConnection, order_id: str | None, limit: int = 200) -> list[Charge]:
     query = select(sandbox_charges).order_by(sandbox_charges.c.approved_at, sandbox_charges.c.payment_key)
     if order_id is not None:
         query = query.where(sandbox_charges.c.order_id == order_id)
-    return list((await session.execute(query.limit(limit))).all())
+    return list((await conn.execute(query.limit(limit))).all())
 
 
-async def latest_charge_of_order(session: AsyncSession, order_id: str) -> Charge | None:
+async def latest_charge_of_order(conn: AsyncConnection, order_id: str) -> Charge | None:
     return (
-        await session.execute(
+        await conn.execute(
             select(sandbox_charges)
             .where(sandbox_charges.c.order_id == order_id)
             .order_by(sandbox_charges.c.approved_at.desc())
@@ -140,15 +138,15 @@ async def latest_charge_of_order(session: AsyncSession, order_id: str) -> Charge
 
 
 async def charges_between(
-    session: AsyncSession, start: datetime, end: datetime, starting_after: str | None, limit: int
+    conn: AsyncConnection, start: datetime, end: datetime, starting_after: str | None, limit: int
 ) -> list[Charge]:
     query = select(sandbox_charges).where(sandbox_charges.c.approved_at.between(start, end))
     if starting_after is not None:
-        anchor = await charge(session, starting_after)
+        anchor = await charge(conn, starting_after)
         if anchor is not None:
             query = query.where(
                 tuple_(sandbox_charges.c.approved_at, sandbox_charges.c.payment_key)
                 > tuple_(anchor.approved_at, anchor.payment_key)
             )
     query = query.order_by(sandbox_charges.c.approved_at, sandbox_charges.c.payment_key).limit(limit)
-    return list((await session.execute(query)).all())
+    return list((await conn.execute(query)).all())

@@ -1,20 +1,22 @@
-"""What routes depend on: the runtime, who may call, and a transaction whose events are relayed at once."""
+"""What routes depend on: the service's unit of work, who may call, and paging."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from matjip_contracts.events.common import Role
 from matjip_platform.auth import Principal
-from matjip_platform.http import require_role, runtime_of
-from matjip_platform.service import Runtime
-from matjip_store.application.unit import Tx
+from matjip_platform.http import components_of, require_role
+from matjip_platform.unit_of_work import UnitOfWorkFactory
+from matjip_store.components import StoreComponents
 
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+def unit_of_work(components: Annotated[StoreComponents, Depends(components_of(StoreComponents))]) -> UnitOfWorkFactory:
+    return components.unit_of_work
+
+
+UnitOfWorkDep = Annotated[UnitOfWorkFactory, Depends(unit_of_work)]
 # Changing a store, its menu or its inbox: owners (of that store, checked by the use case) and admins.
 Manager = Annotated[Principal, Depends(require_role(Role.OWNER, Role.ADMIN))]
 Customer = Annotated[Principal, Depends(require_role(Role.CUSTOMER))]
@@ -33,17 +35,3 @@ def paging(
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
-
-
-@asynccontextmanager
-async def transaction(runtime: Runtime) -> AsyncIterator[Tx]:
-    """One transaction for the change and its events; the relay is woken once they are committed."""
-    async with runtime.db.transaction() as session:
-        yield Tx(session, runtime.outbox)
-    runtime.relay.wake()
-
-
-@asynccontextmanager
-async def reading(runtime: Runtime) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.transaction() as session:
-        yield session

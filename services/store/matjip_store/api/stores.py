@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 
 from matjip_platform.errors import DomainError
-from matjip_store.api.deps import Manager, PagingDep, RuntimeDep, reading, transaction
+from matjip_store.api.deps import Manager, PagingDep, UnitOfWorkDep
 from matjip_store.api.schemas import OpeningHoursBody, Page, StoreCreate, StoreOut, StorePatch
 from matjip_store.application import stores
 from matjip_store.repository.stores import StoreFilter
@@ -21,7 +21,7 @@ class IncompletePoint(DomainError):
 
 @router.get("", response_model=Page[StoreOut])
 async def list_stores(
-    runtime: RuntimeDep,
+    unit_of_work: UnitOfWorkDep,
     page: PagingDep,
     open_now: Annotated[bool, Query(description="only stores taking orders right now")] = False,
     owner_id: Annotated[UUID | None, Query(description="only this owner's stores")] = None,
@@ -39,13 +39,12 @@ async def list_stores(
         open_at=now if open_now else None,
         delivers_to=(lat, lng) if lat is not None and lng is not None else None,
     )
-    async with reading(runtime) as session:
-        found, total = await stores.list_stores(session, where, limit=page.limit, offset=page.offset)
+    found, total = await stores.list_stores(unit_of_work, where, limit=page.limit, offset=page.offset)
     return Page(items=[StoreOut.of(s, now) for s in found], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_store(body: StoreCreate, principal: Manager, runtime: RuntimeDep) -> StoreOut:
+async def create_store(body: StoreCreate, principal: Manager, unit_of_work: UnitOfWorkDep) -> StoreOut:
     draft = stores.StoreDraft(
         name=body.name,
         description=body.description,
@@ -58,30 +57,26 @@ async def create_store(body: StoreCreate, principal: Manager, runtime: RuntimeDe
         auto_accept_prep_minutes=body.auto_accept_prep_minutes,
         owner_id=body.owner_id,
     )
-    async with transaction(runtime) as tx:
-        store = await stores.create_store(tx, principal, draft)
+    store = await stores.create_store(unit_of_work, principal, draft)
     return StoreOut.of(store, datetime.now(UTC))
 
 
 @router.get("/{store_id}")
-async def get_store(store_id: UUID, runtime: RuntimeDep) -> StoreOut:
-    async with reading(runtime) as session:
-        store = await stores.get_store(session, store_id)
+async def get_store(store_id: UUID, unit_of_work: UnitOfWorkDep) -> StoreOut:
+    store = await stores.get_store(unit_of_work, store_id)
     return StoreOut.of(store, datetime.now(UTC))
 
 
 @router.patch("/{store_id}")
-async def update_store(store_id: UUID, body: StorePatch, principal: Manager, runtime: RuntimeDep) -> StoreOut:
-    async with transaction(runtime) as tx:
-        store = await stores.update_store(tx, principal, store_id, body.changes())
+async def update_store(store_id: UUID, body: StorePatch, principal: Manager, unit_of_work: UnitOfWorkDep) -> StoreOut:
+    store = await stores.update_store(unit_of_work, principal, store_id, body.changes())
     return StoreOut.of(store, datetime.now(UTC))
 
 
 @router.put("/{store_id}/opening-hours")
 async def set_opening_hours(
-    store_id: UUID, body: OpeningHoursBody, principal: Manager, runtime: RuntimeDep
+    store_id: UUID, body: OpeningHoursBody, principal: Manager, unit_of_work: UnitOfWorkDep
 ) -> StoreOut:
     windows = tuple(w.to_domain() for w in body.opening_hours)
-    async with transaction(runtime) as tx:
-        store = await stores.set_opening_hours(tx, principal, store_id, windows)
+    store = await stores.set_opening_hours(unit_of_work, principal, store_id, windows)
     return StoreOut.of(store, datetime.now(UTC))

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.store import (
     OrderAcceptedByStore,
@@ -15,8 +15,8 @@ from matjip_contracts.events.store import (
     RequestStoreAcceptance,
 )
 from matjip_platform.auth import Principal
-from matjip_store.application.stores import get_store
-from matjip_store.application.unit import Tx
+from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from matjip_store.application.stores import existing_store
 from matjip_store.domain.access import ensure_can_manage
 from matjip_store.domain.inbox import (
     PROGRESS_STAGES,
@@ -36,9 +36,9 @@ log = structlog.get_logger(__name__)
 UNKNOWN_STORE_REASON = "store_not_found"
 
 
-async def request_acceptance(tx: Tx, command: RequestStoreAcceptance, now: datetime) -> None:
+async def request_acceptance(uow: UnitOfWork, command: RequestStoreAcceptance, now: datetime) -> None:
     """Put the order in the store's inbox (once per order), or accept it at once for an auto-accepting store."""
-    if await repo.fetch_entry(tx.session, command.order_id) is not None:
+    if await repo.fetch_entry(uow.conn, command.order_id) is not None:
         return  # already in the inbox: a re-sent command changes nothing
     entry = InboxEntry(
         order_id=command.order_id,
@@ -51,8 +51,8 @@ async def request_acceptance(tx: Tx, command: RequestStoreAcceptance, now: datet
         received_at=now,
         updated_at=now,
     )
-    store = await stores_repo.fetch_store(tx.session, command.store_id)
-    reservation = await repo.fetch_reservation(tx.session, command.order_id)
+    store = await stores_repo.fetch_store(uow.conn, command.store_id)
+    reservation = await repo.fetch_reservation(uow.conn, command.order_id)
     answer: OrderAcceptedByStore | OrderRejectedByStore | None = None
     if reservation is not None and reservation.status == RELEASED:
         # The saga already released this order: it arrives withdrawn, never shown as waiting.
@@ -65,77 +65,93 @@ async def request_acceptance(tx: Tx, command: RequestStoreAcceptance, now: datet
         answer = OrderAcceptedByStore(
             order_id=entry.order_id, store_id=entry.store_id, prep_minutes=store.auto_accept_prep_minutes
         )
-    if not await repo.insert_entry(tx.session, entry):
+    if not await repo.insert_entry(uow.conn, entry):
         return
     log.info("order_received", store_id=str(entry.store_id), status=entry.status.value)
     if answer is not None:
-        await tx.emit(answer)
+        await uow.emit(answer)
 
 
-async def withdraw_entry(tx: Tx, order_id: UUID) -> None:
+async def withdraw_entry(uow: UnitOfWork, order_id: UUID) -> None:
     """The saga released the order: a live inbox entry is withdrawn; a finished one is left as it ended."""
-    entry = await repo.fetch_entry(tx.session, order_id, for_update=True)
+    entry = await repo.fetch_entry(uow.conn, order_id, for_update=True)
     if entry is not None and (status := withdraw(entry.status)) is not entry.status:
-        await repo.save_entry(tx.session, replace(entry, status=status))
+        await repo.save_entry(uow.conn, replace(entry, status=status))
 
 
-async def _entry_for_owner(session: AsyncSession, principal: Principal, store_id: UUID, order_id: UUID) -> InboxEntry:
-    store = await get_store(session, store_id)
+async def _entry_for_owner(conn: AsyncConnection, principal: Principal, store_id: UUID, order_id: UUID) -> InboxEntry:
+    store = await existing_store(conn, store_id)
     ensure_can_manage(store.owner_id, principal)
     # The entry's row lock orders its events (keyed by the order) by commit.
-    entry = await repo.fetch_entry(session, order_id, store_id=store_id, for_update=True)
+    entry = await repo.fetch_entry(conn, order_id, store_id=store_id, for_update=True)
     if entry is None:
         raise InboxEntryNotFound(f"Order {order_id} is not in this store's inbox.")
     return entry
 
 
 async def accept_order(
-    tx: Tx, principal: Principal, store_id: UUID, order_id: UUID, prep_minutes: int, now: datetime
+    unit_of_work: UnitOfWorkFactory,
+    principal: Principal,
+    store_id: UUID,
+    order_id: UUID,
+    prep_minutes: int,
+    now: datetime,
 ) -> InboxEntry:
-    entry = await _entry_for_owner(tx.session, principal, store_id, order_id)
-    status = decide(entry.status, InboxStatus.ACCEPTED)
-    ensure_within_deadline(entry, now)
-    accepted = replace(entry, status=status, prep_minutes=prep_minutes, updated_at=now)
-    await repo.save_entry(tx.session, accepted)
-    await tx.emit(OrderAcceptedByStore(order_id=order_id, store_id=store_id, prep_minutes=prep_minutes))
-    return accepted
+    async with unit_of_work() as uow:
+        entry = await _entry_for_owner(uow.conn, principal, store_id, order_id)
+        status = decide(entry.status, InboxStatus.ACCEPTED)
+        ensure_within_deadline(entry, now)
+        accepted = replace(entry, status=status, prep_minutes=prep_minutes, updated_at=now)
+        await repo.save_entry(uow.conn, accepted)
+        await uow.emit(OrderAcceptedByStore(order_id=order_id, store_id=store_id, prep_minutes=prep_minutes))
+        return accepted
 
 
 async def reject_order(
-    tx: Tx, principal: Principal, store_id: UUID, order_id: UUID, reason: str, now: datetime
+    unit_of_work: UnitOfWorkFactory, principal: Principal, store_id: UUID, order_id: UUID, reason: str, now: datetime
 ) -> InboxEntry:
-    entry = await _entry_for_owner(tx.session, principal, store_id, order_id)
-    status = decide(entry.status, InboxStatus.REJECTED)
-    rejected = replace(entry, status=status, reject_reason=reason, updated_at=now)
-    await repo.save_entry(tx.session, rejected)
-    await tx.emit(OrderRejectedByStore(order_id=order_id, store_id=store_id, reason=reason))
-    return rejected
+    async with unit_of_work() as uow:
+        entry = await _entry_for_owner(uow.conn, principal, store_id, order_id)
+        status = decide(entry.status, InboxStatus.REJECTED)
+        rejected = replace(entry, status=status, reject_reason=reason, updated_at=now)
+        await repo.save_entry(uow.conn, rejected)
+        await uow.emit(OrderRejectedByStore(order_id=order_id, store_id=store_id, reason=reason))
+        return rejected
 
 
 async def progress_order(
-    tx: Tx, principal: Principal, store_id: UUID, order_id: UUID, stage: InboxStatus, now: datetime
+    unit_of_work: UnitOfWorkFactory,
+    principal: Principal,
+    store_id: UUID,
+    order_id: UUID,
+    stage: InboxStatus,
+    now: datetime,
 ) -> InboxEntry:
     """Preparing, ready, picked up: each a step of the state machine, each told to the saga."""
-    if stage not in PROGRESS_STAGES:
-        raise ValueError(f"{stage} is not a progress stage")
-    entry = await _entry_for_owner(tx.session, principal, store_id, order_id)
-    moved = replace(entry, status=decide(entry.status, stage), updated_at=now)
-    await repo.save_entry(tx.session, moved)
-    await tx.emit(OrderProgressedAtStore(order_id=order_id, store_id=store_id, stage=PROGRESS_STAGES[stage]))
-    return moved
+    async with unit_of_work() as uow:
+        if stage not in PROGRESS_STAGES:
+            raise ValueError(f"{stage} is not a progress stage")
+        entry = await _entry_for_owner(uow.conn, principal, store_id, order_id)
+        moved = replace(entry, status=decide(entry.status, stage), updated_at=now)
+        await repo.save_entry(uow.conn, moved)
+        await uow.emit(OrderProgressedAtStore(order_id=order_id, store_id=store_id, stage=PROGRESS_STAGES[stage]))
+        return moved
 
 
-async def get_entry(session: AsyncSession, principal: Principal, store_id: UUID, order_id: UUID) -> InboxEntry:
-    store = await get_store(session, store_id)
-    ensure_can_manage(store.owner_id, principal)
-    entry = await repo.fetch_entry(session, order_id, store_id=store_id)
-    if entry is None:
-        raise InboxEntryNotFound(f"Order {order_id} is not in this store's inbox.")
-    return entry
+async def get_entry(
+    unit_of_work: UnitOfWorkFactory, principal: Principal, store_id: UUID, order_id: UUID
+) -> InboxEntry:
+    async with unit_of_work() as uow:
+        store = await existing_store(uow.conn, store_id)
+        ensure_can_manage(store.owner_id, principal)
+        entry = await repo.fetch_entry(uow.conn, order_id, store_id=store_id)
+        if entry is None:
+            raise InboxEntryNotFound(f"Order {order_id} is not in this store's inbox.")
+        return entry
 
 
 async def list_inbox(
-    session: AsyncSession,
+    unit_of_work: UnitOfWorkFactory,
     principal: Principal,
     store_id: UUID,
     statuses: Sequence[InboxStatus],
@@ -143,6 +159,7 @@ async def list_inbox(
     limit: int,
     offset: int,
 ) -> tuple[list[InboxEntry], int]:
-    store = await get_store(session, store_id)
-    ensure_can_manage(store.owner_id, principal)
-    return await repo.list_entries(session, store_id, statuses, limit=limit, offset=offset)
+    async with unit_of_work() as uow:
+        store = await existing_store(uow.conn, store_id)
+        ensure_can_manage(store.owner_id, principal)
+        return await repo.list_entries(uow.conn, store_id, statuses, limit=limit, offset=offset)

@@ -5,12 +5,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import Role
 from matjip_platform.auth import Principal
 from matjip_platform.errors import DomainError
-from matjip_store.application.unit import Tx
+from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from matjip_store.domain.access import NotStoreOwner, ensure_can_manage
 from matjip_store.domain.area import DeliveryArea
 from matjip_store.domain.hours import OpeningWindow, zone
@@ -63,7 +63,7 @@ def _owner_of_new_store(principal: Principal, requested: UUID | None) -> UUID:
     return principal.user_id
 
 
-async def create_store(tx: Tx, principal: Principal, draft: StoreDraft) -> Store:
+async def create_store(unit_of_work: UnitOfWorkFactory, principal: Principal, draft: StoreDraft) -> Store:
     zone(draft.timezone)
     store = Store(
         store_id=uuid4(),
@@ -79,53 +79,66 @@ async def create_store(tx: Tx, principal: Principal, draft: StoreDraft) -> Store
         auto_accept_prep_minutes=draft.auto_accept_prep_minutes,
         revision=1,
     )
-    await repo.insert_store(tx.session, store)
-    await tx.emit(store_updated(store))
+    async with unit_of_work() as uow:
+        await repo.insert_store(uow.conn, store)
+        await uow.emit(store_updated(store))
     return store
 
 
-async def managed_store(session: AsyncSession, principal: Principal, store_id: UUID) -> Store:
+async def managed_store(conn: AsyncConnection, principal: Principal, store_id: UUID) -> Store:
     """The store, row-locked for the rest of the transaction, if `principal` may change it."""
-    store = await repo.fetch_store(session, store_id, for_update=True)
+    store = await repo.fetch_store(conn, store_id, for_update=True)
     if store is None:
         raise StoreNotFound(f"Store {store_id} does not exist.")
     ensure_can_manage(store.owner_id, principal)
     return store
 
 
-async def _apply(tx: Tx, store: Store, changes: Mapping[str, Any]) -> Store:
+async def _apply(uow: UnitOfWork, store: Store, changes: Mapping[str, Any]) -> Store:
     changed = replace(store, **changes)
     if changed == store:
         return store  # nothing new: no revision, no event
     changed = replace(changed, revision=store.revision + 1)
-    await repo.save_store(tx.session, changed)
-    await tx.emit(store_updated(changed))
+    await repo.save_store(uow.conn, changed)
+    await uow.emit(store_updated(changed))
     return changed
 
 
-async def update_store(tx: Tx, principal: Principal, store_id: UUID, changes: Mapping[str, Any]) -> Store:
+async def update_store(
+    unit_of_work: UnitOfWorkFactory, principal: Principal, store_id: UUID, changes: Mapping[str, Any]
+) -> Store:
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    store = await managed_store(tx.session, principal, store_id)
-    if "timezone" in changes:
-        zone(changes["timezone"])
-    return await _apply(tx, store, changes)
+    async with unit_of_work() as uow:
+        store = await managed_store(uow.conn, principal, store_id)
+        if "timezone" in changes:
+            zone(changes["timezone"])
+        return await _apply(uow, store, changes)
 
 
-async def set_opening_hours(tx: Tx, principal: Principal, store_id: UUID, windows: tuple[OpeningWindow, ...]) -> Store:
-    store = await managed_store(tx.session, principal, store_id)
-    return await _apply(tx, store, {"opening_hours": tuple(sorted(windows))})
+async def set_opening_hours(
+    unit_of_work: UnitOfWorkFactory, principal: Principal, store_id: UUID, windows: tuple[OpeningWindow, ...]
+) -> Store:
+    async with unit_of_work() as uow:
+        store = await managed_store(uow.conn, principal, store_id)
+        return await _apply(uow, store, {"opening_hours": tuple(sorted(windows))})
 
 
-async def get_store(session: AsyncSession, store_id: UUID) -> Store:
-    store = await repo.fetch_store(session, store_id)
+async def existing_store(conn: AsyncConnection, store_id: UUID) -> Store:
+    store = await repo.fetch_store(conn, store_id)
     if store is None:
         raise StoreNotFound(f"Store {store_id} does not exist.")
     return store
 
 
+async def get_store(unit_of_work: UnitOfWorkFactory, store_id: UUID) -> Store:
+    async with unit_of_work() as uow:
+        return await existing_store(uow.conn, store_id)
+
+
 async def list_stores(
-    session: AsyncSession, where: repo.StoreFilter, *, limit: int, offset: int
+    unit_of_work: UnitOfWorkFactory, where: repo.StoreFilter, *, limit: int, offset: int
 ) -> tuple[list[Store], int]:
-    return await repo.list_stores(session, where, limit=limit, offset=offset)
+    async with unit_of_work() as uow:
+        return await repo.list_stores(uow.conn, where, limit=limit, offset=offset)

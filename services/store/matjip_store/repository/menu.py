@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_store.domain.menu import Category, MenuItem, MenuOption
 from matjip_store.domain.stock import ItemStock
@@ -51,20 +51,20 @@ def _category(row: Any) -> Category:
 
 
 async def fetch_item(
-    session: AsyncSession, store_id: UUID, item_id: UUID, *, for_update: bool = False
+    conn: AsyncConnection, store_id: UUID, item_id: UUID, *, for_update: bool = False
 ) -> MenuItem | None:
     query = select(menu_items).where(menu_items.c.id == item_id, menu_items.c.store_id == store_id)
     if for_update:
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    row = (await conn.execute(query)).first()
     return _item(row) if row is not None else None
 
 
-async def lock_live_items(session: AsyncSession, store_id: UUID, item_ids: Iterable[UUID]) -> dict[UUID, MenuItem]:
+async def lock_live_items(conn: AsyncConnection, store_id: UUID, item_ids: Iterable[UUID]) -> dict[UUID, MenuItem]:
     """The store's items among `item_ids` that are still on the menu, row-locked in id order (one order
     for every transaction, so two reservations can never deadlock on each other's rows)."""
     ids = sorted(set(item_ids))
-    rows = await session.execute(
+    rows = await conn.execute(
         select(menu_items)
         .where(menu_items.c.store_id == store_id, menu_items.c.id.in_(ids), ~menu_items.c.removed)
         .order_by(menu_items.c.id)
@@ -73,27 +73,27 @@ async def lock_live_items(session: AsyncSession, store_id: UUID, item_ids: Itera
     return {row.id: _item(row) for row in rows}
 
 
-async def lock_items(session: AsyncSession, item_ids: Iterable[UUID]) -> dict[UUID, MenuItem]:
+async def lock_items(conn: AsyncConnection, item_ids: Iterable[UUID]) -> dict[UUID, MenuItem]:
     """Items by id, removed or not, row-locked in id order (giving stock back)."""
     ids = sorted(set(item_ids))
-    rows = await session.execute(
+    rows = await conn.execute(
         select(menu_items).where(menu_items.c.id.in_(ids)).order_by(menu_items.c.id).with_for_update()
     )
     return {row.id: _item(row) for row in rows}
 
 
-async def insert_item(session: AsyncSession, item: MenuItem) -> None:
-    await session.execute(insert(menu_items).values(id=item.item_id, **_item_columns(item)))
+async def insert_item(conn: AsyncConnection, item: MenuItem) -> None:
+    await conn.execute(insert(menu_items).values(id=item.item_id, **_item_columns(item)))
 
 
-async def save_item(session: AsyncSession, item: MenuItem) -> None:
-    await session.execute(
+async def save_item(conn: AsyncConnection, item: MenuItem) -> None:
+    await conn.execute(
         update(menu_items).where(menu_items.c.id == item.item_id).values(**_item_columns(item), updated_at=func.now())
     )
 
 
-async def live_items(session: AsyncSession, store_id: UUID) -> list[MenuItem]:
-    rows = await session.execute(
+async def live_items(conn: AsyncConnection, store_id: UUID) -> list[MenuItem]:
+    rows = await conn.execute(
         select(menu_items)
         .where(menu_items.c.store_id == store_id, ~menu_items.c.removed)
         .order_by(menu_items.c.position, menu_items.c.created_at, menu_items.c.id)
@@ -101,8 +101,8 @@ async def live_items(session: AsyncSession, store_id: UUID) -> list[MenuItem]:
     return [_item(row) for row in rows]
 
 
-async def categories(session: AsyncSession, store_id: UUID) -> list[Category]:
-    rows = await session.execute(
+async def categories(conn: AsyncConnection, store_id: UUID) -> list[Category]:
+    rows = await conn.execute(
         select(menu_categories)
         .where(menu_categories.c.store_id == store_id)
         .order_by(menu_categories.c.position, menu_categories.c.created_at, menu_categories.c.id)
@@ -110,9 +110,9 @@ async def categories(session: AsyncSession, store_id: UUID) -> list[Category]:
     return [_category(row) for row in rows]
 
 
-async def fetch_category(session: AsyncSession, store_id: UUID, category_id: UUID) -> Category | None:
+async def fetch_category(conn: AsyncConnection, store_id: UUID, category_id: UUID) -> Category | None:
     row = (
-        await session.execute(
+        await conn.execute(
             select(menu_categories).where(menu_categories.c.id == category_id, menu_categories.c.store_id == store_id)
         )
     ).first()
@@ -120,46 +120,46 @@ async def fetch_category(session: AsyncSession, store_id: UUID, category_id: UUI
 
 
 async def category_name_taken(
-    session: AsyncSession, store_id: UUID, name: str, *, other_than: UUID | None = None
+    conn: AsyncConnection, store_id: UUID, name: str, *, other_than: UUID | None = None
 ) -> bool:
     query = select(menu_categories.c.id).where(
         menu_categories.c.store_id == store_id, func.lower(menu_categories.c.name) == name.lower()
     )
     if other_than is not None:
         query = query.where(menu_categories.c.id != other_than)
-    return (await session.scalar(query.limit(1))) is not None
+    return (await conn.scalar(query.limit(1))) is not None
 
 
-async def insert_category(session: AsyncSession, category: Category) -> None:
-    await session.execute(
+async def insert_category(conn: AsyncConnection, category: Category) -> None:
+    await conn.execute(
         insert(menu_categories).values(
             id=category.category_id, store_id=category.store_id, name=category.name, position=category.position
         )
     )
 
 
-async def save_category(session: AsyncSession, category: Category) -> None:
-    await session.execute(
+async def save_category(conn: AsyncConnection, category: Category) -> None:
+    await conn.execute(
         update(menu_categories)
         .where(menu_categories.c.id == category.category_id)
         .values(name=category.name, position=category.position, updated_at=func.now())
     )
 
 
-async def count_live_items_in(session: AsyncSession, category_id: UUID) -> int:
-    count = await session.scalar(
+async def count_live_items_in(conn: AsyncConnection, category_id: UUID) -> int:
+    count = await conn.scalar(
         select(func.count()).where(menu_items.c.category_id == category_id, ~menu_items.c.removed)
     )
     return int(count or 0)
 
 
-async def delete_category(session: AsyncSession, category_id: UUID) -> None:
-    await session.execute(delete(menu_categories).where(menu_categories.c.id == category_id))
+async def delete_category(conn: AsyncConnection, category_id: UUID) -> None:
+    await conn.execute(delete(menu_categories).where(menu_categories.c.id == category_id))
 
 
-async def item_ids_of_store(session: AsyncSession, store_id: UUID, item_ids: Iterable[UUID]) -> set[UUID]:
+async def item_ids_of_store(conn: AsyncConnection, store_id: UUID, item_ids: Iterable[UUID]) -> set[UUID]:
     """Which of `item_ids` are (or were: removed ones count) items of the store."""
-    rows = await session.scalars(
+    rows = await conn.scalars(
         select(menu_items.c.id).where(menu_items.c.store_id == store_id, menu_items.c.id.in_(list(item_ids)))
     )
     return set(rows)

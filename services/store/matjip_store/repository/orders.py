@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderLine
 from matjip_store.domain.inbox import InboxEntry, InboxStatus
@@ -29,11 +29,11 @@ class Reservation:
 RESERVED, REJECTED, RELEASED = "RESERVED", "REJECTED", "RELEASED"
 
 
-async def fetch_reservation(session: AsyncSession, order_id: UUID, *, for_update: bool = False) -> Reservation | None:
+async def fetch_reservation(conn: AsyncConnection, order_id: UUID, *, for_update: bool = False) -> Reservation | None:
     query = select(stock_reservations).where(stock_reservations.c.order_id == order_id)
     if for_update:
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
     return Reservation(
@@ -45,8 +45,8 @@ async def fetch_reservation(session: AsyncSession, order_id: UUID, *, for_update
     )
 
 
-async def record_reservation(session: AsyncSession, reservation: Reservation) -> None:
-    await session.execute(
+async def record_reservation(conn: AsyncConnection, reservation: Reservation) -> None:
+    await conn.execute(
         insert(stock_reservations).values(
             order_id=reservation.order_id,
             store_id=reservation.store_id,
@@ -58,8 +58,8 @@ async def record_reservation(session: AsyncSession, reservation: Reservation) ->
     )
 
 
-async def mark_released(session: AsyncSession, order_id: UUID) -> None:
-    await session.execute(
+async def mark_released(conn: AsyncConnection, order_id: UUID) -> None:
+    await conn.execute(
         update(stock_reservations)
         .where(stock_reservations.c.order_id == order_id)
         .values(status=RELEASED, released_at=func.now())
@@ -83,20 +83,20 @@ def _entry(row: Any) -> InboxEntry:
 
 
 async def fetch_entry(
-    session: AsyncSession, order_id: UUID, *, store_id: UUID | None = None, for_update: bool = False
+    conn: AsyncConnection, order_id: UUID, *, store_id: UUID | None = None, for_update: bool = False
 ) -> InboxEntry | None:
     query = select(inbox_entries).where(inbox_entries.c.order_id == order_id)
     if store_id is not None:
         query = query.where(inbox_entries.c.store_id == store_id)
     if for_update:
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    row = (await conn.execute(query)).first()
     return _entry(row) if row is not None else None
 
 
-async def insert_entry(session: AsyncSession, entry: InboxEntry) -> bool:
+async def insert_entry(conn: AsyncConnection, entry: InboxEntry) -> bool:
     """Add the entry unless the order already has one; True when it was added."""
-    result = await session.execute(
+    result = await conn.execute(
         pg_insert(inbox_entries)
         .values(
             order_id=entry.order_id,
@@ -117,8 +117,8 @@ async def insert_entry(session: AsyncSession, entry: InboxEntry) -> bool:
     return result.first() is not None
 
 
-async def save_entry(session: AsyncSession, entry: InboxEntry) -> None:
-    await session.execute(
+async def save_entry(conn: AsyncConnection, entry: InboxEntry) -> None:
+    await conn.execute(
         update(inbox_entries)
         .where(inbox_entries.c.order_id == entry.order_id)
         .values(
@@ -131,13 +131,13 @@ async def save_entry(session: AsyncSession, entry: InboxEntry) -> None:
 
 
 async def list_entries(
-    session: AsyncSession, store_id: UUID, statuses: Sequence[InboxStatus], *, limit: int, offset: int
+    conn: AsyncConnection, store_id: UUID, statuses: Sequence[InboxStatus], *, limit: int, offset: int
 ) -> tuple[list[InboxEntry], int]:
     conditions = [inbox_entries.c.store_id == store_id]
     if statuses:
         conditions.append(inbox_entries.c.status.in_([s.value for s in statuses]))
-    total = await session.scalar(select(func.count()).select_from(inbox_entries).where(*conditions))
-    rows = await session.execute(
+    total = await conn.scalar(select(func.count()).select_from(inbox_entries).where(*conditions))
+    rows = await conn.execute(
         select(inbox_entries)
         .where(*conditions)
         .order_by(inbox_entries.c.received_at, inbox_entries.c.order_id)  # oldest first: serve in turn
@@ -147,8 +147,8 @@ async def list_entries(
     return [_entry(row) for row in rows], int(total or 0)
 
 
-async def record_completed(session: AsyncSession, order: CompletedOrder, completed_at: datetime) -> None:
-    await session.execute(
+async def record_completed(conn: AsyncConnection, order: CompletedOrder, completed_at: datetime) -> None:
+    await conn.execute(
         pg_insert(completed_orders)
         .values(
             order_id=order.order_id, customer_id=order.customer_id, store_id=order.store_id, completed_at=completed_at
@@ -157,8 +157,8 @@ async def record_completed(session: AsyncSession, order: CompletedOrder, complet
     )
 
 
-async def fetch_completed(session: AsyncSession, order_id: UUID) -> CompletedOrder | None:
-    row = (await session.execute(select(completed_orders).where(completed_orders.c.order_id == order_id))).first()
+async def fetch_completed(conn: AsyncConnection, order_id: UUID) -> CompletedOrder | None:
+    row = (await conn.execute(select(completed_orders).where(completed_orders.c.order_id == order_id))).first()
     if row is None:
         return None
     return CompletedOrder(order_id=row.order_id, customer_id=row.customer_id, store_id=row.store_id)

@@ -3,18 +3,18 @@
 from uuid import UUID
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_store.domain.reviews import Review
 from matjip_store.repository.tables import reviews
 
 
-async def review_exists_for(session: AsyncSession, order_id: UUID) -> bool:
-    return (await session.scalar(select(reviews.c.id).where(reviews.c.order_id == order_id))) is not None
+async def review_exists_for(conn: AsyncConnection, order_id: UUID) -> bool:
+    return (await conn.scalar(select(reviews.c.id).where(reviews.c.order_id == order_id))) is not None
 
 
-async def insert_review(session: AsyncSession, review: Review) -> None:
-    await session.execute(
+async def insert_review(conn: AsyncConnection, review: Review) -> None:
+    await conn.execute(
         insert(reviews).values(
             id=review.review_id,
             store_id=review.store_id,
@@ -28,9 +28,9 @@ async def insert_review(session: AsyncSession, review: Review) -> None:
     )
 
 
-async def list_reviews(session: AsyncSession, store_id: UUID, *, limit: int, offset: int) -> tuple[list[Review], int]:
-    total = await session.scalar(select(func.count()).select_from(reviews).where(reviews.c.store_id == store_id))
-    rows = await session.execute(
+async def list_reviews(conn: AsyncConnection, store_id: UUID, *, limit: int, offset: int) -> tuple[list[Review], int]:
+    total = await conn.scalar(select(func.count()).select_from(reviews).where(reviews.c.store_id == store_id))
+    rows = await conn.execute(
         select(reviews)
         .where(reviews.c.store_id == store_id)
         .order_by(reviews.c.posted_at.desc(), reviews.c.id)

@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_store.domain.area import EARTH_RADIUS_M, DeliveryArea
 from matjip_store.domain.hours import OpeningWindow
@@ -75,43 +75,43 @@ def _columns(store: Store) -> dict[str, Any]:
     }
 
 
-async def _hours_of(session: AsyncSession, store_ids: Sequence[UUID]) -> dict[UUID, list[OpeningWindow]]:
+async def _hours_of(conn: AsyncConnection, store_ids: Sequence[UUID]) -> dict[UUID, list[OpeningWindow]]:
     hours: dict[UUID, list[OpeningWindow]] = defaultdict(list)
     if store_ids:
-        rows = await session.execute(select(opening_windows).where(opening_windows.c.store_id.in_(store_ids)))
+        rows = await conn.execute(select(opening_windows).where(opening_windows.c.store_id.in_(store_ids)))
         for row in rows:
             hours[row.store_id].append(OpeningWindow(row.weekday, row.opens, row.closes))
     return hours
 
 
-async def fetch_store(session: AsyncSession, store_id: UUID, *, for_update: bool = False) -> Store | None:
+async def fetch_store(conn: AsyncConnection, store_id: UUID, *, for_update: bool = False) -> Store | None:
     """The store; `for_update` locks its row until the transaction ends (every change to the store or
     its menu takes this lock, so events keyed by the store leave in commit order)."""
     query = select(stores).where(stores.c.id == store_id)
     if for_update:
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
-    return _store(row, (await _hours_of(session, [store_id]))[store_id])
+    return _store(row, (await _hours_of(conn, [store_id]))[store_id])
 
 
-async def insert_store(session: AsyncSession, store: Store) -> None:
-    await session.execute(insert(stores).values(id=store.store_id, **_columns(store)))
-    await _write_hours(session, store)
+async def insert_store(conn: AsyncConnection, store: Store) -> None:
+    await conn.execute(insert(stores).values(id=store.store_id, **_columns(store)))
+    await _write_hours(conn, store)
 
 
-async def save_store(session: AsyncSession, store: Store) -> None:
-    await session.execute(
+async def save_store(conn: AsyncConnection, store: Store) -> None:
+    await conn.execute(
         update(stores).where(stores.c.id == store.store_id).values(**_columns(store), updated_at=func.now())
     )
-    await session.execute(delete(opening_windows).where(opening_windows.c.store_id == store.store_id))
-    await _write_hours(session, store)
+    await conn.execute(delete(opening_windows).where(opening_windows.c.store_id == store.store_id))
+    await _write_hours(conn, store)
 
 
-async def _write_hours(session: AsyncSession, store: Store) -> None:
+async def _write_hours(conn: AsyncConnection, store: Store) -> None:
     if store.opening_hours:
-        await session.execute(
+        await conn.execute(
             insert(opening_windows),
             [
                 {"store_id": store.store_id, "weekday": w.weekday, "opens": w.opens, "closes": w.closes}
@@ -120,8 +120,8 @@ async def _write_hours(session: AsyncSession, store: Store) -> None:
         )
 
 
-async def add_rating(session: AsyncSession, store_id: UUID, rating: int) -> None:
-    await session.execute(
+async def add_rating(conn: AsyncConnection, store_id: UUID, rating: int) -> None:
+    await conn.execute(
         update(stores)
         .where(stores.c.id == store_id)
         .values(rating_count=stores.c.rating_count + 1, rating_total=stores.c.rating_total + rating)
@@ -153,7 +153,7 @@ def delivers_to_clause(lat: float, lng: float) -> ColumnElement[bool]:
     return distance <= stores.c.delivery_radius_m
 
 
-async def list_stores(session: AsyncSession, where: StoreFilter, *, limit: int, offset: int) -> tuple[list[Store], int]:
+async def list_stores(conn: AsyncConnection, where: StoreFilter, *, limit: int, offset: int) -> tuple[list[Store], int]:
     conditions: list[ColumnElement[bool]] = []
     if where.owner_id is not None:
         conditions.append(stores.c.owner_id == where.owner_id)
@@ -161,11 +161,11 @@ async def list_stores(session: AsyncSession, where: StoreFilter, *, limit: int, 
         conditions.append(open_at_clause(where.open_at))
     if where.delivers_to is not None:
         conditions.append(delivers_to_clause(*where.delivers_to))
-    total = await session.scalar(select(func.count()).select_from(stores).where(*conditions))
+    total = await conn.scalar(select(func.count()).select_from(stores).where(*conditions))
     rows = (
-        await session.execute(
+        await conn.execute(
             select(stores).where(*conditions).order_by(stores.c.created_at, stores.c.id).limit(limit).offset(offset)
         )
     ).all()
-    hours = await _hours_of(session, [row.id for row in rows])
+    hours = await _hours_of(conn, [row.id for row in rows])
     return [_store(row, hours[row.id]) for row in rows], int(total or 0)

@@ -4,11 +4,11 @@ comes from the verified token, never from the request); an ADMIN may read anyone
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
 from matjip_contracts.events.common import Role
 from matjip_platform.auth import Principal
-from matjip_platform.http import CurrentPrincipal, require_role, runtime_of
+from matjip_platform.http import CurrentPrincipal, components_of, require_role
 from matjip_user.api.schemas import (
     AddressChanges,
     AddressResponse,
@@ -18,15 +18,13 @@ from matjip_user.api.schemas import (
     UserResponse,
 )
 from matjip_user.application import UserProfiles
-
-USER_PROFILES = "user.profiles"
+from matjip_user.components import UserComponents
 
 router = APIRouter(prefix="/api/user", tags=["user"])
 
 
-def user_profiles(request: Request) -> UserProfiles:
-    service: UserProfiles = runtime_of(request).extras[USER_PROFILES]
-    return service
+def user_profiles(components: Annotated[UserComponents, Depends(components_of(UserComponents))]) -> UserProfiles:
+    return components.profiles
 
 
 Profiles = Annotated[UserProfiles, Depends(user_profiles)]

@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import RowMapping, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_user.domain.addresses import Address
 from matjip_user.repository.tables import addresses
@@ -25,16 +25,16 @@ def _address(row: RowMapping) -> Address:
     )
 
 
-async def address_book(session: AsyncSession, user_id: UUID) -> list[Address]:
-    rows = (await session.execute(select(addresses).where(addresses.c.user_id == user_id))).mappings()
+async def address_book(conn: AsyncConnection, user_id: UUID) -> list[Address]:
+    rows = (await conn.execute(select(addresses).where(addresses.c.user_id == user_id))).mappings()
     return [_address(row) for row in rows]
 
 
-async def add(session: AsyncSession, user_id: UUID, fields: dict[str, Any], *, is_default: bool) -> Address:
+async def add(conn: AsyncConnection, user_id: UUID, fields: dict[str, Any], *, is_default: bool) -> Address:
     # clock_timestamp(), not now(): two addresses added in one transaction still get an order.
     row = (
         (
-            await session.execute(
+            await conn.execute(
                 insert(addresses)
                 .values(
                     address_id=uuid4(),
@@ -53,10 +53,10 @@ async def add(session: AsyncSession, user_id: UUID, fields: dict[str, Any], *, i
     return _address(row)
 
 
-async def change(session: AsyncSession, user_id: UUID, address_id: UUID, fields: dict[str, Any]) -> Address:
+async def change(conn: AsyncConnection, user_id: UUID, address_id: UUID, fields: dict[str, Any]) -> Address:
     row = (
         (
-            await session.execute(
+            await conn.execute(
                 update(addresses)
                 .where(addresses.c.user_id == user_id, addresses.c.address_id == address_id)
                 .values(**fields, updated_at=func.now())
@@ -69,19 +69,19 @@ async def change(session: AsyncSession, user_id: UUID, address_id: UUID, fields:
     return _address(row)
 
 
-async def remove(session: AsyncSession, user_id: UUID, address_id: UUID) -> None:
-    await session.execute(delete(addresses).where(addresses.c.user_id == user_id, addresses.c.address_id == address_id))
+async def remove(conn: AsyncConnection, user_id: UUID, address_id: UUID) -> None:
+    await conn.execute(delete(addresses).where(addresses.c.user_id == user_id, addresses.c.address_id == address_id))
 
 
-async def make_default(session: AsyncSession, user_id: UUID, address_id: UUID) -> None:
+async def make_default(conn: AsyncConnection, user_id: UUID, address_id: UUID) -> None:
     """`address_id` becomes the only default (the old one is cleared first: the unique index allows
     one default per user at any moment)."""
-    await session.execute(
+    await conn.execute(
         update(addresses)
         .where(addresses.c.user_id == user_id, addresses.c.is_default, addresses.c.address_id != address_id)
         .values(is_default=False, updated_at=func.now())
     )
-    await session.execute(
+    await conn.execute(
         update(addresses)
         .where(addresses.c.user_id == user_id, addresses.c.address_id == address_id, ~addresses.c.is_default)
         .values(is_default=True, updated_at=func.now())

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import Role
 from matjip_user.domain.profiles import Profile
@@ -26,10 +26,10 @@ def _profile(row: RowMapping) -> Profile:
 
 
 async def create_if_absent(
-    session: AsyncSession, *, user_id: UUID, email: str, role: Role, display_name: str, registered_at: datetime
+    conn: AsyncConnection, *, user_id: UUID, email: str, role: Role, display_name: str, registered_at: datetime
 ) -> bool:
     """True when the profile was created; False when it already existed (left exactly as it is)."""
-    result = await session.execute(
+    result = await conn.execute(
         insert(profiles)
         .values(user_id=user_id, email=email, role=role.value, display_name=display_name, registered_at=registered_at)
         .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
@@ -38,19 +38,19 @@ async def create_if_absent(
     return result.first() is not None
 
 
-async def find(session: AsyncSession, user_id: UUID, *, for_update: bool = False) -> Profile | None:
+async def find(conn: AsyncConnection, user_id: UUID, *, for_update: bool = False) -> Profile | None:
     """The profile; `for_update` locks it, serialising every change to it and its address book."""
     query = select(profiles).where(profiles.c.user_id == user_id)
     if for_update:
         query = query.with_for_update()
-    row = (await session.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
     return _profile(row) if row is not None else None
 
 
-async def change(session: AsyncSession, user_id: UUID, values: dict[str, Any]) -> Profile:
+async def change(conn: AsyncConnection, user_id: UUID, values: dict[str, Any]) -> Profile:
     row = (
         (
-            await session.execute(
+            await conn.execute(
                 update(profiles)
                 .where(profiles.c.user_id == user_id)
                 .values(**values, updated_at=func.now())
