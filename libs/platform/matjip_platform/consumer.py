@@ -103,6 +103,9 @@ class EventConsumer(Generic[C]):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            # The broker answers a fetch as soon as any assigned partition has a record; the wait only
+            # bounds how often an idle consumer asks again (the default 500 ms: two requests a second).
+            fetch_max_wait_ms=5000,
         )
         self._consumer.subscribe(topics=self.topics, listener=_ForgetRevokedLag())
         await self._consumer.start()

@@ -32,6 +32,7 @@ from matjip_devstack.processes import (
     stop_pidfile,
     wait_until,
 )
+from matjip_devstack.progress import StartupProgress
 from matjip_devstack.prometheus import Prometheus
 from matjip_devstack.redis_server import Redis
 from matjip_devstack.secrets import admin_env, auth_env
@@ -134,13 +135,14 @@ def _raise_stopping(signum: int, _frame: FrameType | None) -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     ensure_dirs()
-    t0 = time.monotonic()
+    progress = StartupProgress()
     observability = not args.no_observability
     # What this invocation starts, in start order; stopped in reverse on Ctrl-C, SIGTERM or failure.
     started: list[tuple[str, Callable[[], object]]] = []
     ready = False
     prev_int = signal.signal(signal.SIGINT, _raise_stopping)
     prev_term = signal.signal(signal.SIGTERM, _raise_stopping)
+    progress.start()
     try:
         # Infrastructure not running now is ours to stop, even if start-up is interrupted halfway.
         for component in (Postgres(), Redis(), Kafka()):
@@ -152,7 +154,9 @@ def cmd_up(args: argparse.Namespace) -> int:
             for obs in (prometheus, zipkin):
                 if obs.launch():
                     started.append((obs.name, obs.stop))
-        ensure_infra()
+        with progress.waiting_for("PostgreSQL, Redis and Kafka (the broker's JVM takes a few seconds)"):
+            ensure_infra()
+        progress("PostgreSQL, Redis and Kafka ready, topics created")
         stack: ServiceStack | None = None
         services: list[str] = []
         if not args.infra_only:
@@ -163,16 +167,27 @@ def cmd_up(args: argparse.Namespace) -> int:
                 print(f"warning: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
             new = [n for n in services if not stack.running(n)]
             if new:
-                print(f"migrating and starting {', '.join(new)} ...", flush=True)
                 started.append(("services", partial(_stop_services, stack, new)))
-            stack.migrate_and_start(services)
+            not_ready = set(services)
+
+            def track(step: str) -> None:
+                progress(step)
+                if step.endswith(" ready"):
+                    not_ready.discard(step.removesuffix(" ready"))
+
+            with progress.waiting_for(lambda: f"services to be ready: {', '.join(sorted(not_ready))}"):
+                stack.migrate_and_start(services, progress=track)
             if start_edge():
                 started.append(("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)))
+            progress("edge (nginx) ready")
         if observability:
-            prometheus.wait_healthy()
-            zipkin.wait_healthy()
+            with progress.waiting_for("Prometheus and Zipkin"):
+                prometheus.wait_healthy()
+                zipkin.wait_healthy()
+            progress("Prometheus and Zipkin ready")
+        progress.stop()
         _print_table(stack, services, observability)
-        print(f"(ready in {time.monotonic() - t0:.1f}s)", flush=True)
+        print(f"(ready in {progress.elapsed():.1f}s)", flush=True)
         ready = True
         if args.detach:
             print("running in the background; stop it with ./matjip down", flush=True)
@@ -187,6 +202,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     finally:
+        progress.stop()
         if not (ready and args.detach):
             _stop_started(started)
         signal.signal(signal.SIGINT, prev_int)
