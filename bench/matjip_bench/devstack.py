@@ -9,10 +9,9 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from matjip_bench.result import Stack
-from matjip_bench.target import Target, platform_processes
+from matjip_bench.target import Target, describe, platform_processes, process_environment
 from matjip_devstack import config
 from matjip_devstack.kafka import Kafka
 from matjip_devstack.paths import ROOT, RUN
@@ -30,26 +29,6 @@ BENCH_ENV = {
     # The longest auth allows; the harness still refreshes tokens before they run out.
     "MATJIP_ACCESS_TOKEN_TTL_SECONDS": "3600",
 }
-# The settings that change what the figures mean, recorded with them.
-REPORTED_SETTINGS = ("MATJIP_LOG_LEVEL", "MATJIP_ZIPKIN_ENDPOINT", "MATJIP_OTLP_ENDPOINT",
-                     "MATJIP_RATE_LIMIT_PER_IP", "MATJIP_RATE_LIMIT_PER_USER")
-
-
-def process_environment(pid: int) -> dict[str, str]:
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return {}
-    pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
-    return {key: value for key, _, value in pairs}
-
-
-def stack_settings(pid: int) -> dict[str, str]:
-    """What a service of the stack runs with (read from its environment; unset means the default)."""
-    env = process_environment(pid)
-    return {key: env.get(key, "(default)") for key in REPORTED_SETTINGS}
-
-
 def _limits_raised(pid: int) -> bool:
     env = process_environment(pid)
     try:
@@ -85,19 +64,14 @@ def bring_up() -> DevStack:
     started = time.monotonic()
     _matjip("up", "--detach", env=os.environ | BENCH_ENV)
     ready_seconds = round(time.monotonic() - started, 1) if nothing_ran else None
-    processes = platform_processes(services, config.EDGE_PORT)
-    order = processes.get("order")
     target = Target(
         edge_url=f"http://{config.HOST}:{config.EDGE_PORT}",
         database_url=config.DATABASE_URL,
         kafka_bootstrap=config.KAFKA_BOOTSTRAP,
-        processes=processes,
+        processes=platform_processes(services, config.EDGE_PORT),
     )
-    stack = Stack(
-        edge_url=target.edge_url, started_by_bench=nothing_ran, ready_seconds=ready_seconds,
-        processes=sorted(processes), settings=stack_settings(order) if order else {},
-    )
-    return DevStack(target, stack, nothing_ran)
+    return DevStack(target, describe(target, started_by_bench=nothing_ran, ready_seconds=ready_seconds),
+                    nothing_ran)
 
 
 def take_down() -> None:

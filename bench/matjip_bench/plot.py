@@ -11,8 +11,24 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from matjip_bench.result import Result, Series
+
+
+def _log_axes(ax: Axes, title: str, ylabel: str) -> None:
+    """Log-log, labelled with plain numbers (rates and latencies span decades)."""
+    ax.set_title(title)
+    ax.set_xlabel("offered rate (requests/s)")
+    ax.set_ylabel(ylabel)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:,.10g}")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(NullFormatter())
+    ax.grid(True, which="both", alpha=0.3)
 
 
 def _mark_unsustained(ax: Axes, series: Series, values: list[float]) -> None:
@@ -27,12 +43,7 @@ def _throughput(ax: Axes, series: Series, title: str, unit: str) -> list[float]:
     achieved = [s.http.achieved_rps for s in series.steps]
     ax.plot(offered, offered, linestyle=":", color="grey", label="offered")
     ax.plot(offered, achieved, marker="o", label="successful responses/s")
-    ax.set_title(title)
-    ax.set_xlabel("offered rate (requests/s)")
-    ax.set_ylabel(f"{unit}/s")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.grid(True, which="both", alpha=0.3)
+    _log_axes(ax, title, f"{unit}/s")
     return achieved
 
 
@@ -46,12 +57,7 @@ def _latency(ax: Axes, series: Series, title: str) -> None:
         pairs = [(x, p50, p99) for x, p50, p99 in accepted if p50 is not None and p99 is not None]
         ax.plot([x for x, _, _ in pairs], [p50 for _, p50, _ in pairs], marker="s", label="placed -> ACCEPTED p50")
         ax.plot([x for x, _, _ in pairs], [p99 for _, _, p99 in pairs], marker="s", label="placed -> ACCEPTED p99")
-    ax.set_title(title)
-    ax.set_xlabel("offered rate (requests/s)")
-    ax.set_ylabel("milliseconds")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.grid(True, which="both", alpha=0.3)
+    _log_axes(ax, title, "milliseconds")
     ax.legend(fontsize=8)
 
 

@@ -105,6 +105,8 @@ def render(result: Result) -> str:
         f"| stack settings | log level {result.stack.settings.get('MATJIP_LOG_LEVEL', '?')}, traces to Zipkin "
         f"{'on' if result.stack.settings.get('MATJIP_ZIPKIN_ENDPOINT', '').startswith('http') else 'off'}, "
         "Prometheus scraping, rate limits raised |",
+        *([f"| `./matjip up` until ready (started by the benchmark) | {result.stack.ready_seconds:.0f} s |"]
+          if result.stack.ready_seconds is not None else []),
         f"| idle stack, {result.idle.seconds:.0f} s without traffic | {idle.stack_cores:.2f} cores "
         f"({', '.join(f'{n} {p.cores:.2f}' for n, p in idle_top)}); {result.idle.xact_per_s:.1f} PostgreSQL "
         "commits/s |",

@@ -165,7 +165,10 @@ class Kafka(_Model):
 
 class Postgres(_Model):
     xact_commit: int = Field(ge=0)
+    """Commits in the platform's database over the step and its drain (pg_stat_database)."""
     xact_per_unit: float | None = Field(default=None, ge=0)
+    xact_per_unit_beyond_idle: float | None = None
+    """The same less what the idle stack commits anyway in that time (polling loops)."""
     xact_per_s: float = Field(ge=0)
 
 

@@ -120,6 +120,7 @@ class Runner:
         self.broker = Broker(target.kafka_bootstrap, target.topic_prefix)
         self.db = PlatformDatabase(target.dsn)
         self.scenario: Scenario | None = None
+        self.idle_xact_per_s = 0.0
 
     # --- measuring ------------------------------------------------------------------------------
 
@@ -184,7 +185,8 @@ class Runner:
         say(f"  stack {cpu.stack_cores:.2f} cores ({', '.join(f'{n} {p.cores:.2f}' for n, p in busiest)}); "
             f"machine {cpu.machine_cores:.2f}, others {cpu.other_cores:.2f}; "
             f"{xact_delta / cpu.window_seconds:.1f} PostgreSQL commits/s")
-        return Idle(seconds=cpu.window_seconds, cpu=cpu, xact_per_s=round(xact_delta / cpu.window_seconds, 2))
+        self.idle_xact_per_s = xact_delta / cpu.window_seconds
+        return Idle(seconds=cpu.window_seconds, cpu=cpu, xact_per_s=round(self.idle_xact_per_s, 2))
 
     async def limits(self) -> Limits:
         plan = self.plan
@@ -245,11 +247,7 @@ class Runner:
         cpu = self._cpu(before, after, figures.accepted, memory)
         orders = self._orders(figures, seconds, drain_seconds)
         kafka = self._kafka(samples, end_sample, seconds)
-        postgres = Postgres(
-            xact_commit=xact_delta,
-            xact_per_unit=round(xact_delta / figures.accepted, 2) if figures.accepted else None,
-            xact_per_s=round(xact_delta / cpu.window_seconds, 2),
-        )
+        postgres = self._postgres(xact_delta, figures.accepted, cpu.window_seconds)
         reasons = self._http_reasons(http, rate) + self._order_reasons(orders, kafka, rate, seconds)
         step = Step(offered_rps=rate, seconds=seconds, http=http, orders=orders, kafka=kafka, postgres=postgres,
                     cpu=cpu, sustained=not reasons, reasons=reasons)
@@ -261,6 +259,15 @@ class Runner:
             f"{postgres.xact_per_unit or 0:.1f} commits/order; others {cpu.other_cores:.2f} cores"
             + ("" if step.sustained else f"  NOT SUSTAINED: {'; '.join(reasons)}"))
         return step
+
+    def _postgres(self, xact_delta: int, units: int, seconds: float) -> Postgres:
+        beyond_idle = xact_delta - self.idle_xact_per_s * seconds
+        return Postgres(
+            xact_commit=xact_delta,
+            xact_per_unit=round(xact_delta / units, 3) if units else None,
+            xact_per_unit_beyond_idle=round(beyond_idle / units, 3) if units else None,
+            xact_per_s=round(xact_delta / seconds, 2),
+        )
 
     async def _drain(self, store_id: str, since: datetime, until: datetime) -> OrderFigures:
         deadline = time.monotonic() + self.plan.drain_timeout
@@ -342,10 +349,7 @@ class Runner:
         http = self._http(await report(results))
         ok = http.status_codes.get("200", 0)
         cpu = self._cpu(before, after, ok, after)
-        postgres = Postgres(
-            xact_commit=xact_delta, xact_per_unit=round(xact_delta / ok, 3) if ok else None,
-            xact_per_s=round(xact_delta / cpu.window_seconds, 2),
-        )
+        postgres = self._postgres(xact_delta, ok, cpu.window_seconds)
         reasons = self._http_reasons(http, rate)
         say(f"  menu {rate}/s: {http.achieved_rps:.1f} ok/s ({http.success_ratio:.1%}), HTTP p50 {http.p50_ms:.1f} "
             f"p95 {http.p95_ms:.1f} p99 {http.p99_ms:.1f} ms; {cpu.machine_ms_per_unit or 0:.1f} CPU-ms/request "

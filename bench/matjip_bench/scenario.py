@@ -104,7 +104,7 @@ async def prepare(edge_url: str, customers: int, *, timeout: float = 120.0) -> S
         deadline = time.monotonic() + timeout
         while True:
             menu = await client.get(f"/api/order/stores/{store['id']}/menu")
-            if menu.status_code == 200 and menu.json()["items"]:
+            if menu.status_code == 200 and menu.json()["items"] and menu.json()["store"]["open_now"]:
                 break
             if time.monotonic() > deadline:
                 raise SetupError(f"order never learned the bench store's menu: {menu.status_code} {menu.text[:300]}")

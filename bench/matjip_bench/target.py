@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from matjip_bench.machine import listener_pid
+from matjip_bench.result import Stack
 from matjip_devstack.infra import Infra
+from matjip_devstack.isolated import IsolatedPlatform
 from matjip_devstack.kafka import Kafka
 from matjip_devstack.paths import RUN
 from matjip_devstack.postgres import Postgres
@@ -35,10 +39,6 @@ class Target:
     def admin_dsn(self) -> str:
         """The `postgres` maintenance database of the same server (to create scratch databases)."""
         return Infra.dsn(self.database_url.rsplit("/", 1)[0] + "/postgres")
-
-    @property
-    def consumer_group_prefix(self) -> str:
-        return f"{self.topic_prefix}matjip-"
 
 
 def infrastructure_processes() -> dict[str, int]:
@@ -70,3 +70,42 @@ def platform_processes(stack: ServiceStack, edge_port: int) -> dict[str, int]:
     if edge is not None:
         found["edge"] = edge
     return found | infrastructure_processes()
+
+
+def isolated_target(platform: IsolatedPlatform) -> Target:
+    """A platform of its own (matjip_devstack.isolated, as end-to-end tests run one) as a target."""
+    return Target(
+        edge_url=platform.edge_url,
+        database_url=platform.database_url,
+        kafka_bootstrap=platform.infra.kafka_bootstrap,
+        topic_prefix=platform.topic_prefix,
+        processes=platform_processes(platform.stack, urlsplit(platform.edge_url).port or 80),
+    )
+
+
+# The settings that change what the figures mean, recorded with them.
+REPORTED_SETTINGS = ("MATJIP_LOG_LEVEL", "MATJIP_ZIPKIN_ENDPOINT", "MATJIP_OTLP_ENDPOINT",
+                     "MATJIP_RATE_LIMIT_PER_IP", "MATJIP_RATE_LIMIT_PER_USER")
+
+
+def process_environment(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
+    return {key: value for key, _, value in pairs}
+
+
+def stack_settings(pid: int) -> dict[str, str]:
+    """What a service of the stack runs with (read from its environment; unset means the default)."""
+    env = process_environment(pid)
+    return {key: env.get(key, "(default)") for key in REPORTED_SETTINGS}
+
+
+def describe(target: Target, *, started_by_bench: bool, ready_seconds: float | None = None) -> Stack:
+    order = target.processes.get("order")
+    return Stack(
+        edge_url=target.edge_url, started_by_bench=started_by_bench, ready_seconds=ready_seconds,
+        processes=sorted(target.processes), settings=stack_settings(order) if order else {},
+    )

@@ -1,10 +1,11 @@
-"""When a step counts as sustained, and the small statistics behind it."""
+"""A step's figures: when they add up, when the step counts as sustained, the statistics behind it."""
 
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from matjip_bench.result import Http, Kafka, Orders
+from matjip_bench.result import Cpu, Http, Kafka, Orders, Postgres, Step
 from matjip_bench.runner import Runner, percentile, slope
 
 
@@ -61,3 +62,26 @@ def test_slope_is_the_least_squares_growth() -> None:
     assert slope([(0, 5), (1, 7), (2, 9)]) == pytest.approx(2.0)
     assert slope([(0, 5), (1, 5)]) == 0
     assert slope([(3, 5)]) == 0
+
+
+def test_figures_that_do_not_add_up_are_refused() -> None:
+    with pytest.raises(ValidationError, match="percentiles out of order"):
+        Http.model_validate(http().model_dump() | {"p95_ms": 200.0})
+    with pytest.raises(ValidationError, match="status codes do not add up"):
+        Http.model_validate(http().model_dump() | {"requests": 601})
+    with pytest.raises(ValidationError, match="order counts do not add up"):
+        Orders.model_validate(orders().model_dump() | {"placed": 601})
+    with pytest.raises(ValidationError, match="placement-to-ACCEPTED percentiles"):
+        Orders.model_validate(orders().model_dump() | {"to_accepted_p99_ms": None})
+
+
+def test_a_step_is_sustained_exactly_when_nothing_speaks_against_it() -> None:
+    cpu = Cpu(window_seconds=61, machine_cores=1.0, stack_cores=0.8, other_cores=0.1, processes={})
+    step = {"offered_rps": 10, "seconds": 60, "http": http(), "orders": orders(), "kafka": kafka(),
+            "postgres": Postgres(xact_commit=100, xact_per_s=1.6), "cpu": cpu}
+    assert Step(**step, sustained=True, reasons=[]).sustained
+    assert not Step(**step, sustained=False, reasons=["lag grew"]).sustained
+    with pytest.raises(ValidationError):
+        Step(**step, sustained=True, reasons=["lag grew"])
+    with pytest.raises(ValidationError):
+        Step(**step, sustained=False, reasons=[])
