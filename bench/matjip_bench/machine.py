@@ -64,16 +64,17 @@ def all_processes() -> dict[int, ProcStat]:
     return found
 
 
-def tree(root: int, table: Mapping[int, ProcStat]) -> list[ProcStat]:
-    """`root` and every live descendant of it."""
+def tree(root: int, table: Mapping[int, ProcStat], stop_at: Iterable[int] = ()) -> list[ProcStat]:
+    """`root` and every live descendant of it, leaving out the subtrees of the pids in `stop_at`."""
     children: dict[int, list[int]] = defaultdict(list)
     for stat in table.values():
         children[stat.ppid].append(stat.pid)
+    skip = set(stop_at)
     found: list[ProcStat] = []
     pending = [root]
     while pending:
         pid = pending.pop()
-        if pid in table:
+        if pid in table and pid not in skip:
             found.append(table[pid])
             pending.extend(children[pid])
     return found
@@ -115,25 +116,30 @@ def usage(
     processes: Mapping[str, int], *, memory: bool = False, self_only: Iterable[str] = (),
     children_only: Iterable[str] = (),
 ) -> Usage:
-    """Ticks of each named process tree. Names in `self_only` count the process alone, names in
-    `children_only` everything below it (the harness itself and the load generator it runs)."""
+    """Ticks of each named process tree. Names in `self_only` count the process alone; names in
+    `children_only` count what runs (and ran) below it, except the trees of the other named processes
+    (the harness's load generator, while a test platform's services may be the harness's children too)."""
     table = all_processes()
     busy, total = machine_ticks()
     alone, below = set(self_only), set(children_only)
+    watched = set(processes.values())
     ticks: dict[str, int] = {}
     rss: dict[str, int] = {}
     pss: dict[str, int] = {}
     for name, pid in processes.items():
-        members = tree(pid, table)
-        if not members:
+        root = table.get(pid)
+        if root is None:
             continue
-        root = members[0]
         if name in alone:
-            ticks[name], members = root.own_ticks, [root]
+            members, count = [root], root.own_ticks
         elif name in below:
-            ticks[name], members = sum(m.ticks for m in members) - root.own_ticks, members[1:]
+            members = [m for m in tree(pid, table, stop_at=watched - {pid}) if m.pid != pid]
+            # Exited children live on in the root's cutime/cstime once it has reaped them.
+            count = sum(m.ticks for m in members) + root.ticks - root.own_ticks
         else:
-            ticks[name] = sum(m.ticks for m in members)
+            members = tree(pid, table)
+            count = sum(m.ticks for m in members)
+        ticks[name] = count
         if memory:
             rss[name] = sum(m.rss_bytes for m in members)
             pss[name] = sum(pss_bytes(m.pid) or 0 for m in members)

@@ -8,7 +8,22 @@ import subprocess
 import sys
 import time
 
-from matjip_bench.machine import all_processes, listener_pid, machine_ticks, spent, tree, usage
+from matjip_bench.machine import (
+    TICKS_PER_SECOND,
+    all_processes,
+    listener_pid,
+    machine_ticks,
+    read_stat,
+    spent,
+    tree,
+    usage,
+)
+
+
+def _own_ticks(pid: int) -> int:
+    stat = read_stat(pid)
+    return stat.own_ticks if stat else 0
+
 
 BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
 
@@ -46,6 +61,26 @@ def test_self_and_children_are_counted_apart() -> None:
     used = spent(before, after)
     assert used.process_ms["children"] >= 250
     assert used.machine_ms >= used.process_ms["children"]
+
+
+def test_children_counted_elsewhere_are_left_out_of_the_load_generator() -> None:
+    # A child of the harness that belongs to the platform (a test platform's service) is not load generator.
+    service = subprocess.Popen([sys.executable, "-c", BURN.format(seconds=0.4) + "time.sleep(60)\n"])
+    own = os.getpid()
+    watched = {"service": service.pid, "loadgen": own}
+    try:
+        before = usage(watched, children_only=["loadgen"])
+        deadline = time.monotonic() + 120
+        while _own_ticks(service.pid) < 0.4 * TICKS_PER_SECOND:
+            assert time.monotonic() < deadline, "the service never burned its CPU"
+            time.sleep(0.05)
+        after = usage(watched, children_only=["loadgen"])
+    finally:
+        service.kill()
+        service.wait()
+    used = spent(before, after)
+    assert used.process_ms["service"] >= 300
+    assert used.process_ms["loadgen"] < 100
 
 
 def test_machine_ticks_grow_and_busy_never_exceeds_total() -> None:
