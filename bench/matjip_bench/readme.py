@@ -56,8 +56,8 @@ def _menu_rows(series: Series) -> list[str]:
         failed = s.http.requests - s.http.status_codes.get("200", 0)
         rows.append(
             f"| {s.offered_rps} | {s.http.achieved_rps:.1f} | {_ms(s.http.p50_ms)} / {_ms(s.http.p95_ms)} / "
-            f"{_ms(s.http.p99_ms)} | {failed} | {s.cpu.machine_ms_per_unit or 0:.2f} / "
-            f"{s.cpu.stack_ms_per_unit or 0:.2f} | {'yes' if s.sustained else 'no'} |"
+            f"{_ms(s.http.p99_ms)} | {failed} | {_ms(s.cpu.machine_ms_per_unit)} / "
+            f"{_ms(s.cpu.stack_ms_per_unit)} | {'yes' if s.sustained else 'no'} |"
         )
     return rows
 
@@ -66,10 +66,10 @@ def _postgres_distance(result: Result) -> str:
     s = result.summary
     if not (s.xact_per_order and s.pg_limit_orders_per_s and s.checkout_orders_per_s):
         return "No checkout step produced accepted orders, so the distance to PostgreSQL's limit is unknown."
-    held = "the highest step that held" if s.reference_sustained else "the busiest step (none held)"
+    held = "the highest step that held" if s.reference_sustained else "the busiest step, none having held"
     factor = s.pg_limit_orders_per_s / s.checkout_orders_per_s
     return (
-        f"**Distance to PostgreSQL's limit:** at {held} ({s.reference_offered_rps}/s offered) the platform accepted "
+        f"**Distance to PostgreSQL's limit:** at {held} ({s.reference_offered_rps}/s offered), the platform accepted "
         f"{s.checkout_orders_per_s:.1f} orders/s and committed {s.xact_per_order:.1f} PostgreSQL transactions per "
         f"order (pg_stat_database `xact_commit` over the step and its drain, idle polling included). pgbench's "
         f"{s.pg_limit_tps:,.0f} single-row INSERT TPS on the same server would carry "
@@ -84,7 +84,8 @@ def render(result: Result) -> str:
     idle_top = sorted(idle.processes.items(), key=lambda kv: kv[1].cores, reverse=True)
     idle_top = [(n, p) for n, p in idle_top if n not in ("harness", "loadgen")][:4]
     load = m.before
-    busy = ", ".join(f"{b.command.split()[0].rsplit('/', 1)[-1]} {b.cores:.2f}" for b in load.busy_processes[:4])
+    busy = ", ".join(f"{b.command.split()[0].rsplit('/', 1)[-1]} in {b.cwd} {b.cores:.2f}"
+                     for b in load.busy_processes[:4])
     checkout, menu = result.checkout, result.menu
     ref = next((st for st in checkout.steps if st.offered_rps == s.reference_offered_rps), checkout.steps[0])
     memory = ref.cpu.processes

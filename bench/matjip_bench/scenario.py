@@ -99,7 +99,14 @@ async def prepare(edge_url: str, customers: int, *, timeout: float = 120.0) -> S
         }), 201)
         dish = _expect(await client.post(f"/api/store/stores/{store['id']}/menu-items", headers=headers,
                                          json={"name": "Ramyeon", "price": 5000}), 201)
-        people = [await _person(client, "CUSTOMER") for _ in range(customers)]
+        # A few at a time: each sign-up and login is an argon2 hash in auth.
+        gate = asyncio.Semaphore(4)
+
+        async def customer() -> Customer:
+            async with gate:
+                return await _person(client, "CUSTOMER")
+
+        people = list(await asyncio.gather(*(customer() for _ in range(customers))))
         # order learns the menu from store's events: wait until it can take the order.
         deadline = time.monotonic() + timeout
         while True:
