@@ -1,4 +1,4 @@
-"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test)."""
+"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test, bench)."""
 
 from __future__ import annotations
 
@@ -379,13 +379,13 @@ def mypy_targets() -> list[str]:
     two top-level modules with the same name.
     """
     targets: list[str] = []
-    for group in ("libs", "services", "tools"):
-        for member in sorted((ROOT / group).glob("*/")):
-            for entry in sorted(member.iterdir()):
-                package = entry.is_dir() and (entry / "__init__.py").exists()
-                script = entry.suffix == ".py" and entry.name != "conftest.py"  # e.g. a tool's generator
-                if package or script:
-                    targets.append(str(entry.relative_to(ROOT)))
+    members = [m for group in ("libs", "services", "tools") for m in sorted((ROOT / group).glob("*/"))]
+    for member in [*members, ROOT / "bench"]:
+        for entry in sorted(member.iterdir()):
+            package = entry.is_dir() and (entry / "__init__.py").exists()
+            script = entry.suffix == ".py" and entry.name != "conftest.py"  # e.g. a tool's generator
+            if package or script:
+                targets.append(str(entry.relative_to(ROOT)))
     return targets
 
 
@@ -420,6 +420,15 @@ def cmd_test(args: argparse.Namespace) -> int:
             stop_infra(infra.started)
     # pytest's 5 ("no tests collected") is a failure too: a suite that runs nothing proves nothing.
     return 1 if failed or code != 0 else 0
+
+
+# --- bench -------------------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    # The harness is its own package (bench/), run like a service is: by module name.
+    argv = [sys.executable, "-m", "matjip_bench", *args.bench_args]
+    os.execv(argv[0], argv)
 
 
 # --- entry point ------------------------------------------------------------------------------------
@@ -462,10 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="ruff, mypy and pytest on the whole tree, infrastructure included")
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest")
     test.set_defaults(func=cmd_test)
+
+    bench = sub.add_parser("bench", help="the platform under load beside pgbench and Kafka's limits (see --help)")
+    bench.add_argument("bench_args", nargs="*", metavar="BENCH_ARG", help="see ./matjip bench --help")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
-_PASS_THROUGH = ("psql", "test")  # everything after these goes to psql / pytest untouched
+_PASS_THROUGH = ("psql", "test", "bench")  # everything after these goes to psql / pytest / the harness
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -481,6 +494,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.psql_args = rest
     elif args.command == "test":
         args.pytest_args = rest
+    elif args.command == "bench":
+        args.bench_args = rest
     try:
         code: int = args.func(args)
     except StackError as exc:
