@@ -28,7 +28,7 @@ import httpx
 from matjip_devstack import config
 from matjip_devstack.paths import LOGS, ROOT
 from matjip_devstack.processes import Handle, StackError, log_tail, read_pidfile, spawn
-from matjip_devstack.services import SERVICES, base_env, jwks_url, spec
+from matjip_devstack.services import LOCAL_SERVICE_ENV, SERVICES, base_env, jwks_url, spec
 
 STOP_TIMEOUT = 25.0  # services promise to drain within 20 s
 
@@ -99,6 +99,7 @@ class ServiceStack:
             "MATJIP_JWKS_URL": jwks_url(self.ports["auth"]),
             "PYTHONUNBUFFERED": "1",
         }
+        env |= LOCAL_SERVICE_ENV.get(name, {})
         return env | self.env_overrides | self.service_env.get(name, {})
 
     # --- lifecycle -----------------------------------------------------------------------------
