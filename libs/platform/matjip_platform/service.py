@@ -198,6 +198,7 @@ class Runtime(Generic[S, C]):
         log.info("service_stopped")
 
     async def readiness(self) -> dict[str, bool]:
+        """Every dependency's state; which of them gate readiness is matjip_platform.http.READINESS_GATES."""
         checks: dict[str, bool] = {"accepting": not self.draining}
 
         async def probe(name: str, check: Callable[[], Awaitable[Any]]) -> None:
@@ -251,6 +252,23 @@ def load_settings(definition: ServiceDefinition[S, C]) -> S:
     return settings
 
 
+def uvicorn_config(app: FastAPI, settings: ServiceSettings, **overrides: Any) -> uvicorn.Config:
+    """How a service's HTTP server runs: forwarded headers believed from the trusted proxies only."""
+    options: dict[str, Any] = {
+        "host": settings.http_host,
+        "port": settings.http_port,
+        "log_config": None,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": int(settings.shutdown_timeout_seconds / 2),
+        # Longer than any proxy's pooled idle connection (the dev edge's 60 s, ALB's 60 s), so the proxy
+        # always closes first and never sends a request into a connection we are closing.
+        "timeout_keep_alive": 75,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+    }
+    return uvicorn.Config(app, **(options | overrides))
+
+
 def serve(definition: ServiceDefinition[S, C]) -> None:
     settings = load_settings(definition)
     setup_logging(settings.service_name, settings.log_level)
@@ -259,19 +277,7 @@ def serve(definition: ServiceDefinition[S, C]) -> None:
 
     app = build_app(definition, settings, on_runtime=lambda rt: instrumentation.instrument_engine(rt.db.engine))
     instrumentation.instrument(app)
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        lifespan="on",
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds / 2),
-        # Longer than any proxy's pooled idle connection (the dev edge's 60 s, ALB's 60 s), so the proxy
-        # always closes first and never sends a request into a connection we are closing.
-        timeout_keep_alive=75,
-        proxy_headers=True,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, settings))
     uvloop.run(server.serve())  # libuv's event loop: a fraction of asyncio's per-callback cost
 
 
