@@ -58,7 +58,7 @@ def test_every_service_is_deployed(environment: str) -> None:
     workloads = {w["metadata"]["name"] for w, _ in dc.pod_templates(docs, jobs=False)}
     jobs = {j["metadata"]["name"] for j in dc.by_kind(docs, "Job")}
     assert workloads == set(dc.SERVICES)
-    assert jobs == {f"{s}-migrate" for s in dc.SERVICES}
+    assert jobs == {f"{s}-migrate" for s in dc.SERVICES} | {"kafka-topics"}
     for service in dc.SERVICES:
         assert dc.find(docs, "ServiceMonitor", service)
         assert dc.find(docs, "NetworkPolicy", service)

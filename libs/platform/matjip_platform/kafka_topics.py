@@ -67,6 +67,18 @@ async def _partition_counts(admin: AIOKafkaAdminClient, names: Sequence[str]) ->
     return counts
 
 
+async def _settled_counts(admin: AIOKafkaAdminClient, plan: TopicPlan, timeout: float) -> dict[str, int]:
+    """Partition counts once the cluster's metadata shows the plan (a new topic or partition reaches
+    every broker's metadata a moment after the controller accepted it), or as they are at the deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        counts = await _partition_counts(admin, [spec.name for spec in plan.topics])
+        if all(counts.get(s.name, 0) >= s.partitions for s in plan.topics) or loop.time() >= deadline:
+            return counts
+        await asyncio.sleep(0.5)
+
+
 async def ensure_topics(admin: AIOKafkaAdminClient, plan: TopicPlan, timeout_ms: int = 30_000) -> list[TopicChange]:
     """Bring the broker's topics up to the plan. Raises ProvisioningError naming every topic that failed."""
     names = [spec.name for spec in plan.topics]
@@ -91,7 +103,7 @@ async def ensure_topics(admin: AIOKafkaAdminClient, plan: TopicPlan, timeout_ms:
                 errors.append(f"grow {name}: error {code} {message}")
     if errors:
         raise ProvisioningError("; ".join(errors))
-    after = await _partition_counts(admin, names)
+    after = await _settled_counts(admin, plan, timeout_ms / 1000)
     changes: list[TopicChange] = []
     for spec in plan.topics:
         if after.get(spec.name, 0) < spec.partitions:
