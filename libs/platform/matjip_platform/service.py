@@ -32,7 +32,7 @@ from matjip_platform.handlers import EventHandlers
 from matjip_platform.http import create_app
 from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.logging import setup_logging
-from matjip_platform.migrations import upgrade_to_head
+from matjip_platform.migrations import assert_schema_runnable, upgrade_to_head
 from matjip_platform.outbox import Outbox
 from matjip_platform.ratelimit import RateLimiter
 from matjip_platform.relay import OutboxRelay
@@ -137,6 +137,11 @@ class Runtime(Generic[S, C]):
 
     async def start(self) -> None:
         await self.db.ping()
+        # An older image (a rollback) runs on a newer schema only if every migration since is
+        # backward compatible; it says so. A schema older than the image refuses: migrate first.
+        schema = await asyncio.to_thread(assert_schema_runnable, self.settings, self.definition.migrations_dir)
+        if schema.warning:
+            log.warning("schema_newer_than_image", detail=schema.warning)
         await self.producer.start()
         components = await self.definition.components(self.platform())
         self._components, self._built = components, True
@@ -284,8 +289,10 @@ def serve(definition: ServiceDefinition[S, C]) -> None:
 def migrate(definition: ServiceDefinition[S, C]) -> None:
     settings = load_settings(definition)
     setup_logging(settings.service_name, settings.log_level)
-    upgrade_to_head(settings, definition.migrations_dir)
-    log.info("migrations_applied", schema=settings.schema_name)
+    state = upgrade_to_head(settings, definition.migrations_dir)
+    if state.warning:
+        log.warning("schema_newer_than_image", detail=state.warning)
+    log.info("migrations_applied", schema=settings.schema_name, revision=state.database)
 
 
 def main(definition: ServiceDefinition[S, C], argv: Sequence[str] | None = None) -> None:
