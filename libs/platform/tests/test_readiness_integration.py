@@ -6,17 +6,31 @@ from pathlib import Path
 
 import pytest
 
-from matjip_platform.service import ServiceDefinition
+from matjip_platform.service import Platform, ServiceDefinition
+from matjip_platform.settings import ServiceSettings
 from matjip_platform.testing import running_service
 
 pytestmark = pytest.mark.integration
+
+
+async def no_components(_: Platform[ServiceSettings]) -> None:
+    return None
+
 
 SAMPLE = Path(__file__).resolve().parent / "sample_service"
 
 
 def sample() -> ServiceDefinition:
     name = f"ready{uuid.uuid4().hex[:6]}"
-    return ServiceDefinition(name=name, title="s", description="s", migrations_dir=SAMPLE, schema=name)
+    return ServiceDefinition(
+        name=name,
+        title="s",
+        description="s",
+        migrations_dir=SAMPLE,
+        schema=name,
+        settings_class=ServiceSettings,
+        components=no_components,
+    )
 
 
 async def unreachable() -> None:

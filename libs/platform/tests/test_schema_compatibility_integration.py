@@ -11,11 +11,16 @@ from pathlib import Path
 import pytest
 
 from matjip_platform.migrations import SchemaIncompatible, assert_schema_runnable, upgrade_to_head
-from matjip_platform.service import ServiceDefinition
+from matjip_platform.service import Platform, ServiceDefinition
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.testing import running_service
 
 pytestmark = pytest.mark.integration
+
+
+async def no_components(_: Platform[ServiceSettings]) -> None:
+    return None
+
 
 SAMPLE = Path(__file__).resolve().parent / "sample_service"
 
@@ -88,7 +93,15 @@ async def test_the_previous_image_migrates_and_serves_on_an_expanded_schema(
     assert (state.relation, state.database, state.image_head) == ("ahead-compatible", "0003", "0002")
     assert state.warning and "0003" in state.warning
     # ... and it serves: started, ready.
-    definition = ServiceDefinition(name=schema, title="s", description="s", migrations_dir=previous, schema=schema)
+    definition = ServiceDefinition(
+        name=schema,
+        title="s",
+        description="s",
+        migrations_dir=previous,
+        schema=schema,
+        settings_class=ServiceSettings,
+        components=no_components,
+    )
     async with running_service(
         definition,
         database_url=test_database_url,

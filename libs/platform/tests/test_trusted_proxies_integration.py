@@ -14,11 +14,16 @@ import httpx
 import pytest
 import uvicorn
 
-from matjip_platform.service import ServiceDefinition, uvicorn_config
+from matjip_platform.service import Platform, ServiceDefinition, uvicorn_config
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.testing import running_service
 
 pytestmark = pytest.mark.integration
+
+
+async def no_components(_: Platform[ServiceSettings]) -> None:
+    return None
+
 
 SAMPLE = Path(__file__).resolve().parent / "sample_service"
 
@@ -33,7 +38,15 @@ def free_port() -> int:
 @asynccontextmanager
 async def served(infra: object, database_url: str, prefix: str, trusted: str) -> AsyncIterator[httpx.AsyncClient]:
     name = f"proxy{uuid.uuid4().hex[:6]}"
-    definition = ServiceDefinition(name=name, title="s", description="s", migrations_dir=SAMPLE, schema=name)
+    definition = ServiceDefinition(
+        name=name,
+        title="s",
+        description="s",
+        migrations_dir=SAMPLE,
+        schema=name,
+        settings_class=ServiceSettings,
+        components=no_components,
+    )
     async with running_service(
         definition,
         database_url=database_url,
