@@ -187,6 +187,13 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
+# What a pod needs to serve its HTTP traffic: to accept requests and reach its database. Redis and Kafka
+# are reported but do not gate: the HTTP paths degrade without them (the rate limiter fails open, events
+# wait in the outbox, a cart answers 503 on its own), and a shared Redis or Kafka outage must not empty
+# every Service at once - auth's JWKS, which every other service verifies tokens with, least of all.
+READINESS_GATES = ("accepting", "database")
+
+
 def health_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -200,10 +207,11 @@ def health_router() -> APIRouter:
     @router.get("/health/ready", response_model=None)
     async def ready(request: Request) -> JSONResponse | dict[str, Any]:
         checks = await runtime_of(request).readiness()
-        if all(ok for ok in checks.values()):
-            return {"status": "ready", "checks": checks}
-        failing = ", ".join(name for name, ok in checks.items() if not ok)
-        return problem_response(503, f"Not ready: {failing}", code="not_ready", checks=checks)
+        failing = [name for name in READINESS_GATES if not checks.get(name, False)]
+        degraded = [name for name, ok in checks.items() if not ok and name not in READINESS_GATES]
+        if not failing:
+            return {"status": "ready", "checks": checks, "degraded": degraded}
+        return problem_response(503, f"Not ready: {', '.join(failing)}", code="not_ready", checks=checks)
 
     @router.get("/metrics")
     async def prometheus_metrics() -> Response:
