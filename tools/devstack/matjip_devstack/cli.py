@@ -1,4 +1,4 @@
-"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test, bench)."""
+"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test, bench, cluster)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import Protocol
 import httpx
 
 from matjip_devstack import config
+from matjip_devstack.cluster import cli as cluster_cli
 from matjip_devstack.edge import default_upstreams, spawn_edge, web_root_default
 from matjip_devstack.infra import ensure_infra, stop_infra
 from matjip_devstack.kafka import Kafka
@@ -475,6 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="the platform under load beside pgbench and Kafka's limits (see --help)")
     bench.add_argument("bench_args", nargs="*", metavar="BENCH_ARG", help="see ./matjip bench --help")
     bench.set_defaults(func=cmd_bench)
+
+    cluster_cli.add_parser(sub)
     return parser
 
 
@@ -489,10 +492,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] in _PASS_THROUGH:
         # argparse would try to read psql's or pytest's own options (-c, -k, -x) as ours.
         args_list, rest = args_list[:1], args_list[1:]
+    elif args_list[:2] == ["cluster", "test"]:
+        args_list, rest = args_list[:2], args_list[2:]
     args = build_parser().parse_args(args_list)
     if args.command == "psql":
         args.psql_args = rest
-    elif args.command == "test":
+    elif args.command == "test" or (args.command == "cluster" and args.cluster_command == "test"):
         args.pytest_args = rest
     elif args.command == "bench":
         args.bench_args = rest

@@ -1,0 +1,147 @@
+"""The simulation's own parts, without a cluster: the fake Prometheus' script, Argo CD's order, the
+overlay, the build's go.mod, and versions kept in step with the offline deploy checks."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from matjip_devstack.cluster import argocd, chart, versions
+from matjip_devstack.cluster.analysis_script import BEHAVIOURS, Script, answer, classify
+from matjip_devstack.cluster.build import kubernetes_go_mod
+from matjip_devstack.cluster.fake_prometheus import create_app
+from matjip_devstack.paths import ROOT
+
+
+@pytest.fixture(scope="module")
+def analysis_queries() -> dict[str, str]:
+    """Every AnalysisTemplate query the chart renders for dev and prod, by `<env>/<template>/<metric>`."""
+    queries = {}
+    for environment in chart.ENVIRONMENTS:
+        overlay = chart.sim_overlay(environment, "http://127.0.0.1:1")
+        for app in chart.applications(environment):
+            for obj in chart.render(app, overlay):
+                if obj["kind"] == "AnalysisTemplate":
+                    for metric in obj["spec"]["metrics"]:
+                        key = f"{environment}/{obj['metadata']['name']}/{metric['name']}"
+                        queries[key] = metric["provider"]["prometheus"]["query"]
+    return queries
+
+
+def test_the_fake_prometheus_knows_every_query_the_chart_asks(analysis_queries: dict[str, str]) -> None:
+    assert analysis_queries
+    unknown = {k: q for k, q in analysis_queries.items() if classify(q) == "unknown"}
+    assert not unknown, unknown
+    for key, query in analysis_queries.items():
+        assert 'job="' in query and 'namespace="' in query, key
+
+
+def test_every_behaviour_answers_every_measure() -> None:
+    for behaviour in BEHAVIOURS:
+        for measure in ("request-volume", "success-rate", "latency-p99", "consumer-lag", "dead-letters", "processed"):
+            result = answer(behaviour, measure)  # type: ignore[arg-type]
+            if behaviour == "erroring":
+                assert result.error
+            elif behaviour == "empty":
+                assert result.value is None and result.error is None
+            elif behaviour == "nan":
+                assert result.value is not None and math.isnan(result.value)
+            else:
+                assert result.value is not None and not math.isnan(result.value)
+    assert answer("errors-5xx", "success-rate").value == pytest.approx(0.62)
+    assert answer("idle", "processed").value == 0.0
+
+
+def test_script_scopes_behaviours_by_namespace_then_service() -> None:
+    script = Script(services={"matjip-dev/auth": "nan", "auth": "slow"})
+    assert script.behaviour_for('x{namespace="matjip-dev", job="auth"}') == "nan"
+    assert script.behaviour_for('x{namespace="matjip-prod", job="auth"}') == "slow"
+    assert script.behaviour_for('x{namespace="matjip-prod", job="user"}') == "healthy"
+    with pytest.raises(ValueError, match="unknown behaviour"):
+        Script(default="sideways")
+
+
+def test_fake_prometheus_answers_like_prometheus_and_remembers_queries() -> None:
+    client = TestClient(create_app())
+    query = 'sum(rate(http_requests_total{namespace="matjip-prod", job="order", rollouts_pod_template_hash="abc"}[1m]))'
+    body = client.post("/api/v1/query", data={"query": query}).json()
+    assert body["status"] == "success" and body["data"]["resultType"] == "vector"
+    assert float(body["data"]["result"][0]["value"][1]) == 600.0
+    assert client.put("/-/script", json={"services": {"order": "erroring"}}).status_code == 200
+    failed = client.get("/api/v1/query", params={"query": query})
+    assert failed.status_code == 503 and failed.json()["status"] == "error"
+    assert client.put("/-/script", json={"services": {"order": "empty"}}).status_code == 200
+    assert client.get("/api/v1/query", params={"query": query}).json()["data"]["result"] == []
+    bad = client.put("/-/script", json={"default": "sideways"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    unknown = client.get("/api/v1/query", params={"query": "up"})
+    assert unknown.status_code == 400 and unknown.json()["errorType"] == "bad_data"
+    seen = client.get("/-/queries", params={"job": "order"}).json()
+    assert [q["canary_hash"] for q in seen] == ["abc", "abc", "abc"]
+    assert isinstance(httpx.Response(200).status_code, int)
+
+
+def _task(kind: str, name: str, wave: int | None = None, hook: str | None = None) -> dict[str, object]:
+    annotations = {}
+    if wave is not None:
+        annotations[argocd.WAVE] = str(wave)
+    if hook:
+        annotations[argocd.HOOK] = hook
+    return {"kind": kind, "metadata": {"name": name, "annotations": annotations}}
+
+
+def test_argocd_order_is_phase_then_wave_then_kind_then_name() -> None:
+    objects = [
+        _task("Rollout", "order"), _task("Ingress", "order"), _task("Service", "order"),
+        _task("Job", "order-migrate", -1, "Sync"), _task("ConfigMap", "order", -2), _task("ServiceAccount", "order", -2),
+        _task("NetworkPolicy", "order"), _task("Job", "smoke", None, "PostSync"), _task("Job", "pre", 5, "PreSync"),
+        _task("ConfigMap", "a-first", -2),
+    ]
+    order = [t.label for t in argocd.plan(objects)]
+    assert order == [
+        "Job/pre",
+        "ServiceAccount/order", "ConfigMap/a-first", "ConfigMap/order",
+        "Job/order-migrate",
+        "NetworkPolicy/order", "Service/order", "Ingress/order", "Rollout/order",
+        "Job/smoke",
+    ]
+    waves = argocd.waves(argocd.plan(objects))
+    assert [(w[0].phase, w[0].wave, len(w)) for w in waves] == [
+        ("PreSync", 5, 1), ("Sync", -2, 3), ("Sync", -1, 1), ("Sync", 0, 4), ("PostSync", 0, 1)]
+
+
+def test_the_overlay_keeps_each_environments_weights_and_only_shortens_pauses() -> None:
+    for environment in chart.ENVIRONMENTS:
+        overlay = chart.sim_overlay(environment, "http://127.0.0.1:9")
+        assert overlay["global"]["prometheus"]["address"] == "http://127.0.0.1:9"
+        original = chart._environment_values(environment)["steps"]
+        for profile, steps in overlay["global"]["canary"]["steps"].items():
+            assert [s.get("setWeight") for s in steps] == [s.get("setWeight") for s in original[profile]]
+            pauses = [s["pause"]["duration"] for s in steps if "pause" in s]
+            assert pauses and all(re.fullmatch(r"\d+s", p) for p in pauses)
+
+
+def test_the_kubernetes_wrapper_replaces_exactly_the_staging_modules() -> None:
+    upstream = "require (\n\tk8s.io/api v0.0.0\n\tk8s.io/utils v0.0.0-20250604170112-4c0f3b243397\n" \
+               "\tk8s.io/kubectl v0.0.0\n\tk8s.io/klog/v2 v2.130.1\n)\n"
+    text = kubernetes_go_mod(upstream)
+    assert f"require k8s.io/kubernetes {versions.KUBERNETES}" in text
+    assert f"replace k8s.io/api => k8s.io/api {versions.KUBERNETES_STAGING}" in text
+    assert f"replace k8s.io/kubectl => k8s.io/kubectl {versions.KUBERNETES_STAGING}" in text
+    assert "k8s.io/utils" not in text and "klog" not in text
+
+
+def test_crd_versions_match_the_offline_deploy_checks() -> None:
+    """The cluster installs the same CRDs the offline suite validates against (Rollouts: the controller's own)."""
+    script = (ROOT / "tools" / "deploy-tools" / "install.sh").read_text()
+    offline = dict(re.findall(r'^\s+"([\w-]+) \S+@(\S+) \S+"$', script, re.MULTILINE))
+    assert offline, "CRD_SOURCES not found in install.sh"
+    for source in versions.CRD_SOURCES:
+        if source.name == "argo-rollouts":
+            assert source.version == versions.ARGO_ROLLOUTS
+            continue
+        assert offline[source.name] == source.version, source
