@@ -1,4 +1,4 @@
-"""The cluster suite's fixtures: one simulated cluster per session, with dev and prod installed.
+"""The cluster suite's fixtures: one simulated cluster for the whole folder, with dev and prod installed.
 
 The cluster is the suite's own (a temporary folder, ports apart from `./matjip cluster up`'s), built
 on first use (binaries are cached per version in ~/.cache/matjip/cluster) and stopped at the end.
@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from simulation import Simulation, start_simulation
 
 
-@pytest.fixture(scope="session")
+# Package scope: the cluster stops when the last test of this folder is done, not at the end of the
+# whole run (the rest of `./matjip test` should not share the machine with an idle control plane).
+@pytest.fixture(scope="package")
 def sim() -> Iterator[Simulation]:
     home = Path(tempfile.mkdtemp(prefix="matjip-cluster-test-"))
     simulation = start_simulation(home)

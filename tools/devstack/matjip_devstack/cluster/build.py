@@ -109,6 +109,8 @@ def _build_once(target: Path, build: Callable[[Path], None], what: str) -> Path:
     with _locked(target.name):
         if (target / ".complete").exists():
             return target
+        for leftover in target.parent.glob(f".{target.name}-*"):  # an interrupted build's staging folder
+            shutil.rmtree(leftover, ignore_errors=True)
         print(f"building {what} (once per version; cached in {target.parent}) ...", flush=True)
         started = time.monotonic()
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -269,3 +271,7 @@ def main() -> None:
     binaries = ensure_binaries()
     for name, path in vars(binaries).items():
         print(f"{name:24} {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -57,10 +58,12 @@ class Environment:
         return argocd.sync(self.kube, app.name, app.namespace, self.render(service))
 
     def install(self) -> dict[str, argocd.SyncRecord]:
+        """Sync every Application of the environment (side by side, as Argo CD syncs Applications)."""
         self.tags = {service: INITIAL_TAG for service in self.services}
         records = {"platform": self.sync("platform")}
-        for service in self.services:
-            records[service] = self.sync(service)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for service, record in zip(self.services, pool.map(self.sync, self.services), strict=True):
+                records[service] = record
         apply_autoscaler_floors(self.kube, self.namespace)
         return records
 
