@@ -156,7 +156,12 @@ def _assert_aborted(run: CanaryRun, metric: str | None, phase: str) -> None:
 
 
 def _assert_back_on_stable(run: CanaryRun) -> None:
-    """Traffic back on stable at once, canary scaled to 0 after the delay, stable pods untouched."""
+    """Traffic back on stable at once, canary scaled to 0, the stable revision whole again.
+
+    With traffic routing the stable ReplicaSet is never scaled down during a canary, so its very pods
+    must have stayed; a consumer's canary (a replica ratio) took some stable pods' place, so there the
+    stable ReplicaSet must be back to the full count.
+    """
     service, canary = run.service, _canary_hash(run)
     routing = run.env.rollout(service)["spec"]["strategy"]["canary"].get("trafficRouting") or {}
     if "alb" in routing:
@@ -166,9 +171,11 @@ def _assert_back_on_stable(run: CanaryRun) -> None:
     wait_for(lambda: replica_sets(run.env, service)[canary]["spec"]["replicas"] == 0, SCALE_DOWN_DELAY + 90,
              f"{service}'s canary ReplicaSet scaled to 0")
     wait_for(lambda: not pods(run.env, service, canary), 60, f"{service}'s canary pods gone")
-    stable_pods = pods(run.env, service, run.stable_before)
-    assert run.stable_pod_uids <= {p["metadata"]["uid"] for p in stable_pods}, "a stable pod was replaced"
-    assert len(stable_pods) == run.env.rollout(service)["spec"]["replicas"]
+    wanted = run.env.rollout(service)["spec"]["replicas"]
+    wait_for(lambda: len(pods(run.env, service, run.stable_before)) == wanted, 60, f"{service}'s stable whole")
+    if routing:
+        current = {p["metadata"]["uid"] for p in pods(run.env, service, run.stable_before)}
+        assert run.stable_pod_uids <= current, "a stable pod was replaced during a traffic-routed canary"
 
 
 def _assert_canary_was_judged(sim: Simulation, run: CanaryRun) -> None:

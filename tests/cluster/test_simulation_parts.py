@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from matjip_devstack.cluster import argocd, chart, versions
-from matjip_devstack.cluster.analysis_script import BEHAVIOURS, Script, answer, classify
+from matjip_devstack.cluster.analysis_script import BEHAVIOURS, MEASURES, Script, answer, classify, job_of
 from matjip_devstack.cluster.build import kubernetes_go_mod
 from matjip_devstack.cluster.fake_prometheus import create_app
 from matjip_devstack.paths import ROOT
@@ -36,13 +36,14 @@ def test_the_fake_prometheus_knows_every_query_the_chart_asks(analysis_queries: 
     unknown = {k: q for k, q in analysis_queries.items() if classify(q) == "unknown"}
     assert not unknown, unknown
     for key, query in analysis_queries.items():
-        assert 'job="' in query and 'namespace="' in query, key
+        # Each query is attributed to its service (the script is per service).
+        assert job_of(query) == key.split("/")[1].removesuffix("-canary"), (key, query)
 
 
 def test_every_behaviour_answers_every_measure() -> None:
     for behaviour in BEHAVIOURS:
-        for measure in ("request-volume", "success-rate", "latency-p99", "consumer-lag", "dead-letters", "processed"):
-            result = answer(behaviour, measure)  # type: ignore[arg-type]
+        for measure in MEASURES:
+            result = answer(behaviour, measure)
             if behaviour == "erroring":
                 assert result.error
             elif behaviour == "empty":
@@ -53,6 +54,11 @@ def test_every_behaviour_answers_every_measure() -> None:
                 assert result.value is not None and not math.isnan(result.value)
     assert answer("errors-5xx", "success-rate").value == pytest.approx(0.62)
     assert answer("idle", "processed").value == 0.0
+
+
+def test_broker_lag_is_attributed_to_the_consumer_groups_service() -> None:
+    query = 'sum(kafka_consumergroup_lag{job="kafka-exporter", consumergroup="t1-matjip-payment"})'
+    assert (classify(query), job_of(query)) == ("consumer-lag", "payment")
 
 
 def test_script_scopes_behaviours_by_namespace_then_service() -> None:

@@ -7,7 +7,7 @@ Prometheus would return for such a canary:
 
   healthy      plenty of canary requests, 99.8% success, p99 120 ms; consumers keep up and do work
   errors-5xx   38% of the canary's answers are 5xx
-  slow         p99 of 2.4 s
+  slow         p99 of 2.4 s; a consumer canary 3.2 times slower per message than the stable pods
   empty        no series at all (the canary is not scraped, or nothing was recorded)
   nan          0/0: series exist but saw no traffic in the window
   erroring     Prometheus itself fails (HTTP 503, as when it is down or overloaded)
@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Measure = Literal[
-    "request-volume", "success-rate", "latency-p99", "consumer-lag", "dead-letters", "processed", "unknown"
+    "request-volume", "success-rate", "latency-p99", "consumer-lag", "dead-letters", "processed",
+    "processing-slowdown", "unknown",
 ]
+MEASURES: tuple[Measure, ...] = ("request-volume", "success-rate", "latency-p99", "consumer-lag", "dead-letters",
+                                 "processed", "processing-slowdown")
 BEHAVIOURS = ("healthy", "errors-5xx", "slow", "empty", "nan", "erroring", "idle")
 
 _JOB = re.compile(r'\bjob\s*=\s*"([^"]+)"')
 _NAMESPACE = re.compile(r'\bnamespace\s*=\s*"([^"]+)"')
+# Broker-side lag (kafka-exporter) is labelled by consumer group, `<topic prefix>matjip-<service>`.
+_GROUP = re.compile(r'\bconsumergroup\s*=\s*"(?:[^"]*?)matjip-([^"]+)"')
 _HASH = re.compile(r'\brollouts_pod_template_hash\s*=\s*"([^"]*)"')
 
 
@@ -38,8 +43,10 @@ def classify(query: str) -> Measure:
         return "latency-p99"
     if "http_requests_total" in query:
         return "success-rate" if "5.." in query else "request-volume"
-    if "kafka_consumer_lag" in query or "consumergroup_lag" in query:
+    if "kafka_consumer_lag" in query or "kafka_consumergroup_lag" in query:
         return "consumer-lag"
+    if "kafka_message_processing_seconds" in query:
+        return "processing-slowdown"
     if "dead_letter_messages_total" in query:
         return "dead-letters"
     if "kafka_messages_consumed_total" in query:
@@ -48,6 +55,10 @@ def classify(query: str) -> Measure:
 
 
 def job_of(query: str) -> str | None:
+    """The service a query is about: its consumer group's service, else its `job` label."""
+    group = _GROUP.search(query)
+    if group:
+        return group.group(1)
     match = _JOB.search(query)
     return match.group(1) if match else None
 
@@ -70,11 +81,13 @@ _HEALTHY: dict[Measure, float] = {
     "consumer-lag": 3.0,
     "dead-letters": 0.0,
     "processed": 250.0,
+    # canary p95 per message over the stable pods'
+    "processing-slowdown": 1.05,
 }
 # Where each unhealthy behaviour differs from healthy.
 _DEVIATIONS: dict[str, dict[Measure, float]] = {
     "errors-5xx": {"success-rate": 0.62},
-    "slow": {"latency-p99": 2.4},
+    "slow": {"latency-p99": 2.4, "processing-slowdown": 3.2},
     "nan": {m: math.nan for m in _HEALTHY},
     "idle": {"processed": 0.0, "consumer-lag": 5400.0},
 }

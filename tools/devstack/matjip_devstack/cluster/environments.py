@@ -64,7 +64,6 @@ class Environment:
         with ThreadPoolExecutor(max_workers=4) as pool:
             for service, record in zip(self.services, pool.map(self.sync, self.services), strict=True):
                 records[service] = record
-        apply_autoscaler_floors(self.kube, self.namespace)
         return records
 
     def release(self, service: str, tag: str) -> argocd.SyncRecord:
@@ -85,16 +84,6 @@ class Environment:
 
     def rollout_healthy(self, service: str) -> bool:
         return argocd.workload_healthy(self.kube.get("Rollout", service, self.namespace))
-
-
-def apply_autoscaler_floors(kube: Kube, namespace: str) -> None:
-    """KEDA is not simulated: scale each ScaledObject's target to its minReplicaCount, as the HPA that
-    KEDA creates would (through the same scale subresource). HPAs are real: kube-controller-manager's
-    HPA controller raises its Rollout to minReplicas by itself."""
-    for scaled in kube.list("ScaledObject", namespace):
-        target = scaled["spec"]["scaleTargetRef"]
-        minimum = int(scaled["spec"].get("minReplicaCount", 1))
-        kube.kubectl("scale", f"rollouts.argoproj.io/{target['name']}", "-n", namespace, f"--replicas={minimum}")
 
 
 def script_prometheus(layout: Layout, services: Mapping[str, str] | None = None, default: str = "healthy") -> None:
