@@ -18,6 +18,7 @@ import argparse
 import math
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 import uvicorn
 from starlette.applications import Starlette
@@ -47,7 +48,9 @@ def create_app() -> Starlette:
     async def query(request: Request) -> Response:
         params = dict(request.query_params)
         if request.method == "POST":
-            params.update({k: str(v) for k, v in (await request.form()).items()})
+            # Prometheus' Go client posts the query form-encoded (parsed here: no multipart library needed).
+            body = (await request.body()).decode()
+            params.update({k: v[-1] for k, v in parse_qs(body).items()})
         promql = params.get("query", "")
         if not promql:
             return JSONResponse({"status": "error", "errorType": "bad_data", "error": "no query given"},
