@@ -45,17 +45,26 @@ def test_every_rollout_is_healthy_with_pods_admitted_under_restricted_pod_securi
         assert running and all(p["status"]["phase"] == "Running" for p in running)
 
 
-def test_hpas_scale_the_rollouts_to_their_minimum_through_the_scale_subresource(sim: Simulation) -> None:
+def test_hpas_act_on_the_rollouts_through_the_scale_subresource(sim: Simulation) -> None:
     env = sim.prod
     for hpa in env.kube.list("HorizontalPodAutoscaler", env.namespace):
         target = hpa["spec"]["scaleTargetRef"]
         assert (target["apiVersion"], target["kind"]) == ("argoproj.io/v1alpha1", "Rollout")
         minimum = hpa["spec"]["minReplicas"]
-        wait_for(lambda t=target, m=minimum: env.rollout(t["name"]).get("status", {}).get("availableReplicas") == m,
-                 120, f"{target['name']} at the HPA's minimum of {minimum}")
-        # The HPA controller read and wrote the Rollout's scale: it reports the replicas it found.
-        current = env.kube.get("HorizontalPodAutoscaler", hpa["metadata"]["name"], env.namespace)
-        assert current is not None and current["status"].get("currentReplicas") == minimum, current.get("status")
+        # The HPA controller read the Rollout's scale: the replicas it reports are the Rollout's, and it
+        # has not disabled itself (it does when the scale subresource reports 0 replicas).
+        wait_for(lambda h=hpa, m=minimum: (env.kube.get("HorizontalPodAutoscaler", h["metadata"]["name"], env.namespace)
+                                             or {}).get("status", {}).get("currentReplicas") == m,
+                 120, f"HPA {hpa['metadata']['name']} seeing {minimum} replicas")
+        current = env.kube.get("HorizontalPodAutoscaler", hpa["metadata"]["name"], env.namespace) or {}
+        reasons = {c["type"]: c["reason"] for c in current["status"].get("conditions", [])}
+        assert reasons.get("ScalingActive") != "ScalingDisabled", reasons
+    # Taken below its floor by hand, a Rollout is brought back by its HPA (a write through the scale).
+    env.kube.kubectl("scale", "rollouts.argoproj.io/user", "-n", env.namespace, "--replicas=1")
+    minimum = (env.kube.get("HorizontalPodAutoscaler", "user", env.namespace) or {})["spec"]["minReplicas"]
+    wait_for(lambda: env.rollout("user")["spec"]["replicas"] == minimum, 120, "the HPA restoring user's floor")
+    wait_for(lambda: env.rollout("user").get("status", {}).get("availableReplicas") == minimum, 120,
+             "user's pods back")
 
 
 def test_prod_pods_spread_over_the_three_zones(sim: Simulation) -> None:
