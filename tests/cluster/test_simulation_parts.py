@@ -3,16 +3,24 @@ overlay, the build's go.mod, and versions kept in step with the offline deploy c
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
+from pathlib import Path
 
 import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.testclient import TestClient
 
 from matjip_devstack.cluster import argocd, chart, versions
 from matjip_devstack.cluster.analysis_script import BEHAVIOURS, MEASURES, Script, answer, classify, job_of
 from matjip_devstack.cluster.build import kubernetes_go_mod
 from matjip_devstack.cluster.fake_prometheus import create_app
+from matjip_devstack.cluster.kube import kubeconfig_text
+from matjip_devstack.cluster.layout import Layout
+from matjip_devstack.cluster.pki import TOKEN_USERS, create_pki
 from matjip_devstack.paths import ROOT
 
 
@@ -150,3 +158,39 @@ def test_crd_versions_match_the_offline_deploy_checks() -> None:
             assert source.version == versions.ARGO_ROLLOUTS
             continue
         assert offline[source.name] == source.version, source
+
+
+def test_pki_makes_a_serving_certificate_for_loopback_and_a_token_per_component(tmp_path: Path) -> None:
+    pki = create_pki(tmp_path / "pki")
+    ca = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    server = x509.load_pem_x509_certificate(pki.server_cert.read_bytes())
+    assert server.issuer == ca.subject
+    ca_key = ca.public_key()
+    assert isinstance(ca_key, ec.EllipticCurvePublicKey) and server.signature_hash_algorithm is not None
+    ca_key.verify(server.signature, server.tbs_certificate_bytes, ec.ECDSA(server.signature_hash_algorithm))
+    names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert ipaddress.ip_address("127.0.0.1") in names.get_values_for_type(x509.IPAddress)
+    assert "kubernetes.default.svc" in names.get_values_for_type(x509.DNSName)
+    tokens = {pki.token(component) for component in TOKEN_USERS}
+    assert len(tokens) == len(TOKEN_USERS) and all(len(t) >= 40 for t in tokens)
+    for line in pki.token_file.read_text().splitlines():
+        assert len(line.split(",")) in (3, 4)
+    assert oct(pki.sa_private_key.stat().st_mode & 0o777) == "0o600"
+    # A second call keeps what exists (a restarted cluster keeps its identities).
+    assert create_pki(tmp_path / "pki").token("admin") == pki.token("admin")
+
+
+def test_kubeconfig_names_the_server_ca_and_token(tmp_path: Path) -> None:
+    text = kubeconfig_text("https://127.0.0.1:1", tmp_path / "ca.crt", "someone", "tok")
+    doc = yaml.safe_load(text)
+    assert doc["clusters"][0]["cluster"] == {"server": "https://127.0.0.1:1",
+                                             "certificate-authority": str(tmp_path / "ca.crt")}
+    assert doc["users"][0]["user"] == {"token": "tok"}
+
+
+def test_layouts_keep_developer_and_test_clusters_apart(tmp_path: Path) -> None:
+    developer, tests = Layout.default(), Layout.for_tests(tmp_path)
+    ports = lambda layout: {getattr(layout, name) for name in dir(layout) if name.endswith("_port")}  # noqa: E731
+    assert len(ports(developer)) == len(ports(tests)) == 9
+    assert not ports(developer) & ports(tests)
+    assert all(p < 32768 for p in ports(developer) | ports(tests)), "inside Linux's ephemeral port range"
