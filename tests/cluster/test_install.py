@@ -12,7 +12,7 @@ from matjip_devstack.cluster.kube import wait_for
 # Every kind the chart renders in dev/prod; each must exist on the server as rendered.
 KINDS = ("ConfigMap", "ServiceAccount", "Service", "Rollout", "AnalysisTemplate", "HorizontalPodAutoscaler",
          "ScaledObject", "PodDisruptionBudget", "NetworkPolicy", "ServiceMonitor", "ExternalSecret", "Ingress",
-         "Job", "SecretStore")
+         "Job", "Policy")
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

@@ -12,7 +12,7 @@ Prometheus would return for such a canary:
   nan          0/0: series exist but saw no traffic in the window
   erroring     Prometheus itself fails (HTTP 503, as when it is down or overloaded)
   idle         a consumer canary that takes its partitions but processes nothing: its own processed
-               count stays 0 and the group's lag grows
+               count stays 0, its processing time has no samples (NaN) and the group's lag grows
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ _DEVIATIONS: dict[str, dict[Measure, float]] = {
     "errors-5xx": {"success-rate": 0.62},
     "slow": {"latency-p99": 2.4, "processing-slowdown": 3.2},
     "nan": {m: math.nan for m in _HEALTHY},
-    "idle": {"processed": 0.0, "consumer-lag": 5400.0},
+    # No message handled: its processing histogram has no observations, so its p95 is NaN.
+    "idle": {"processed": 0.0, "consumer-lag": 5400.0, "processing-slowdown": math.nan},
 }
 
 

@@ -11,8 +11,8 @@ module applies what it would, in the order it would, and gates waves the way it 
   one first; a Sync hook counts in its wave like any object;
 - a wave starts only when the previous one is healthy: a hook Job has completed, a Rollout or
   Deployment is available. Kinds whose controllers the simulation does not run (ExternalSecret,
-  SecretStore, ServiceMonitor, ScaledObject) count as healthy once the API server has accepted them;
-  their controllers' behaviour is outside what this cluster shows.
+  ServiceMonitor, ScaledObject, Kyverno's Policy) count as healthy once the API server has accepted
+  them; their controllers' behaviour is outside what this cluster shows.
 - CreateNamespace with managedNamespaceMetadata: the namespace is created with the labels the
   ApplicationSet gives it (Pod Security `restricted`), before anything else.
 Objects are applied server-side with the field manager `argocd-controller`, as Argo CD does with

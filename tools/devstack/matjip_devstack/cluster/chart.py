@@ -55,14 +55,24 @@ SIM_LATER_PAUSE = "8s"
 
 
 @functools.cache
-def helm() -> Path:
-    """helm from the deploy toolchain (tools/deploy-tools/install.sh builds it once into .tools/)."""
+def deploy_tools() -> Path:
+    """The deploy toolchain's folder: tools/deploy-tools/install.sh builds helm and fetches the
+    projects' CRD manifests into .tools/ once; later calls only check its stamps."""
     script = ROOT / "tools" / "deploy-tools" / "install.sh"
     proc = subprocess.run(["bash", str(script)], env=os.environ | {"PYTHON": sys.executable},
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise StackError(f"{script} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return TOOLS_DIR / "bin" / "helm"
+    return TOOLS_DIR
+
+
+def helm() -> Path:
+    return deploy_tools() / "bin" / "helm"
+
+
+def crd_manifests(project: str) -> list[Path]:
+    """The upstream CRD manifests of one project (argo-rollouts, argo-cd, keda, ...), as install.sh fetched them."""
+    return sorted((deploy_tools() / "crds" / project).glob("*.yaml"))
 
 
 def _helm_env() -> dict[str, str]:

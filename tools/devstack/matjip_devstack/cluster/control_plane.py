@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
 
+from matjip_devstack.cluster import chart
 from matjip_devstack.cluster.build import Binaries, argo_rollouts_source, ensure_binaries
 from matjip_devstack.cluster.kube import Kube, KubeError, kubeconfig_text, wait_for
 from matjip_devstack.cluster.layout import Layout
@@ -36,6 +38,38 @@ NODE_CAPACITY = {"cpu": "32", "memory": "128Gi", "pods": "110", "ephemeral-stora
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
               "fake-prometheus", "argo-rollouts")
 ROLLOUTS_NAMESPACE = "argo-rollouts"
+
+
+# CRDs installed besides all of Argo Rollouts' (its controller watches every kind of its own): the
+# kinds Matjip's manifests use (chart, deploy/argocd, deploy/platform). The projects ship dozens more;
+# they would only cost the API server memory and OpenAPI work. test_simulation_parts checks the list.
+CRD_KINDS: dict[str, tuple[str, ...]] = {
+    "argo-cd": ("Application", "ApplicationSet", "AppProject"),
+    "prometheus-operator": ("ServiceMonitor",),
+    "keda": ("ScaledObject",),
+    "external-secrets": ("ExternalSecret", "ClusterSecretStore"),
+    "kyverno": ("Policy",),
+}
+
+
+class _CrdLoader(yaml.SafeLoader):
+    """Some CRDs list `=` among enum values, which YAML 1.1 reads as its "value" tag: keep it a string."""
+
+
+_CrdLoader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_scalar)
+
+
+def crds_to_install() -> list[dict[str, Any]]:
+    """The CustomResourceDefinitions the simulated cluster installs, from the projects' own manifests."""
+    wanted: list[dict[str, Any]] = []
+    for project in ("argo-rollouts", *CRD_KINDS):
+        for path in chart.crd_manifests(project):
+            for doc in yaml.load_all(path.read_text(), Loader=_CrdLoader):  # noqa: S506 (a SafeLoader)
+                if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                    continue
+                if project == "argo-rollouts" or doc["spec"]["names"]["kind"] in CRD_KINDS[project]:
+                    wanted.append(doc)
+    return wanted
 
 
 def node_names() -> list[str]:
@@ -202,11 +236,7 @@ class Cluster:
 
     # --- bootstrap objects -----------------------------------------------------------------------
     def _install_crds(self, kube: Kube) -> None:
-        docs: list[dict[str, object]] = []
-        for folder in self.binaries.crds.values():
-            for path in sorted(folder.glob("*.yaml")):
-                docs += [d for d in yaml.safe_load_all(path.read_text())
-                         if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
+        docs = crds_to_install()
         kube.apply(docs, field_manager="matjip-sim-bootstrap")
         names = [str(d["metadata"]["name"]) for d in docs]  # type: ignore[index]
         kube.kubectl("wait", "--for=condition=Established", "--timeout=120s",

@@ -13,11 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
+import yaml
 
 from matjip_devstack.cluster import argocd, chart
 from matjip_devstack.cluster.kube import Kube, Obj, wait_for
 from matjip_devstack.cluster.layout import Layout
+from matjip_devstack.paths import ROOT
 
+PLATFORM_DIR = ROOT / "deploy" / "platform"
 # The tag every service runs after install; releases move to others.
 INITIAL_TAG = "sha-1000001"
 
@@ -57,8 +60,18 @@ class Environment:
         argocd.ensure_namespace(self.kube, app.namespace, app.namespace_labels)
         return argocd.sync(self.kube, app.name, app.namespace, self.render(service))
 
+    def apply_cluster_setup(self) -> None:
+        """What an operator applies once per cluster before any Application (deploy/README.md, step 1):
+        the environment's ClusterSecretStore and its ServiceAccount in external-secrets' namespace."""
+        docs = [d for d in yaml.safe_load_all((PLATFORM_DIR / f"secret-store-{self.name}.yaml").read_text())
+                if isinstance(d, dict)]
+        namespaces = sorted({str(d["metadata"]["namespace"]) for d in docs if d["metadata"].get("namespace")})
+        self.kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in namespaces]
+                        + docs, field_manager="matjip-operator")
+
     def install(self) -> dict[str, argocd.SyncRecord]:
         """Sync every Application of the environment (side by side, as Argo CD syncs Applications)."""
+        self.apply_cluster_setup()
         self.tags = {service: INITIAL_TAG for service in self.services}
         records = {"platform": self.sync("platform")}
         with ThreadPoolExecutor(max_workers=4) as pool:

@@ -47,7 +47,8 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
     "ScaledObject": ("apis/keda.sh/v1alpha1", "scaledobjects", True),
     "ServiceMonitor": ("apis/monitoring.coreos.com/v1", "servicemonitors", True),
     "ExternalSecret": ("apis/external-secrets.io/v1", "externalsecrets", True),
-    "SecretStore": ("apis/external-secrets.io/v1", "secretstores", True),
+    "ClusterSecretStore": ("apis/external-secrets.io/v1", "clustersecretstores", False),
+    "Policy": ("apis/kyverno.io/v1", "policies", True),
     "CustomResourceDefinition": ("apis/apiextensions.k8s.io/v1", "customresourcedefinitions", False),
 }
 

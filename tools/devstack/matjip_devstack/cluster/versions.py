@@ -1,39 +1,33 @@
-"""Every version the simulated cluster builds or fetches, in one place. Bump here: the next
-`./matjip cluster up` builds the new version beside the old one (binaries are cached per version)."""
+"""Every version the simulated cluster builds, in one place. Bump here: the next `./matjip cluster up`
+builds the new version beside the old one (binaries are cached per version).
+
+Argo Rollouts is the exception: its pin lives in tools/go-versions.env, shared with tools/canary-gates
+(which links the controller's analysis code), so the controller the cluster runs is the code the
+offline gates test. The CRDs come from tools/deploy-tools/install.sh, the same manifests the offline
+suite validates the chart against (Argo Rollouts' at that same pinned version).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+
+from matjip_devstack.paths import ROOT
 
 KUBERNETES = "v1.34.4"
 # The staging modules k8s.io/kubernetes requires as v0.0.0 are published as v0.<minor>.<patch>.
 KUBERNETES_STAGING = "v0.34.4"
 ETCD = "v3.6.14"
 KWOK = "v0.7.0"
-ARGO_ROLLOUTS = "v1.8.3"
+
+GO_VERSIONS = ROOT / "tools" / "go-versions.env"
 
 
-@dataclass(frozen=True)
-class CrdSource:
-    """Upstream CustomResourceDefinition YAML inside a Go module zip (fetched, never built)."""
-
-    name: str
-    module: str
-    version: str
-    directory: str
+def go_version(key: str) -> str:
+    """One pin of tools/go-versions.env (KEY=value lines)."""
+    match = re.search(rf"^{re.escape(key)}=(\S+)$", GO_VERSIONS.read_text(), re.MULTILINE)
+    if match is None:
+        raise KeyError(f"{key} not in {GO_VERSIONS}")
+    return match.group(1)
 
 
-# The Rollouts CRDs come from the controller's own module and version, so schema and controller
-# agree. The others match tools/deploy-tools/install.sh, which validates the chart offline against
-# the same manifests (tests/cluster/test_versions.py keeps the two in step).
-CRD_SOURCES: tuple[CrdSource, ...] = (
-    CrdSource("argo-rollouts", "github.com/argoproj/argo-rollouts", ARGO_ROLLOUTS, "manifests/crds"),
-    CrdSource("argo-cd", "github.com/argoproj/argo-cd/v3", "v3.1.8", "manifests/crds"),
-    CrdSource("prometheus-operator", "github.com/prometheus-operator/prometheus-operator", "v0.85.0",
-              "example/prometheus-operator-crd"),
-    CrdSource("keda", "github.com/kedacore/keda/v2", "v2.20.2", "config/crd/bases"),
-    CrdSource("external-secrets", "github.com/external-secrets/external-secrets", "v1.3.2", "config/crds/bases"),
-)
-
-# The Argo Rollouts controller's RBAC, from the same module (applied, then bound to its identity).
-ARGO_ROLLOUTS_RBAC = ("manifests/role/argo-rollouts-clusterrole.yaml",)
+ARGO_ROLLOUTS = go_version("ARGO_ROLLOUTS_VERSION")
