@@ -1,31 +1,52 @@
-"""The cluster suite's fixtures: one simulated cluster for the whole folder, with dev and prod installed.
+"""The cluster suite's fixtures: one API server for the whole folder, with dev and prod installed.
 
-The cluster is the suite's own (a temporary folder, ports apart from `./matjip cluster up`'s), built
-on first use (binaries are cached per version in ~/.cache/matjip/cluster) and stopped at the end.
+The cluster is the suite's own (a temporary folder, ports apart from `./matjip cluster up`'s); etcd and
+kube-apiserver are built on first use (cached per version in ~/.cache/matjip/cluster; `./matjip test`
+starts that build in the background at its beginning) and stopped when the folder's last test is done.
 """
 
 from __future__ import annotations
 
-import sys
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# The helpers live beside the tests; importlib import mode does not put this folder on sys.path.
-sys.path.insert(0, str(Path(__file__).parent))
+from matjip_devstack.cluster.control_plane import Cluster, cluster_for, stop_cluster
+from matjip_devstack.cluster.environments import Environment
+from matjip_devstack.cluster.kube import Kube
+from matjip_devstack.cluster.layout import Layout
 
-from simulation import Simulation, start_simulation
 
-
-# Package scope: the cluster stops when the last test of this folder is done, not at the end of the
+# Package scope: the API server stops when the last test of this folder is done, not at the end of the
 # whole run (the rest of `./matjip test` should not share the machine with an idle control plane).
 @pytest.fixture(scope="package")
-def sim() -> Iterator[Simulation]:
-    home = Path(tempfile.mkdtemp(prefix="matjip-cluster-test-"))
-    simulation = start_simulation(home)
+def cluster() -> Iterator[Cluster]:
+    layout = Layout.for_tests(Path(tempfile.mkdtemp(prefix="matjip-cluster-test-")))
     try:
-        yield simulation
+        running = cluster_for(layout)
+        running.start()
+        yield running
     finally:
-        simulation.stop()
+        stop_cluster(layout)
+        shutil.rmtree(layout.home, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def kube(cluster: Cluster) -> Iterator[Kube]:
+    client = cluster.admin()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="package")
+def environments(kube: Kube) -> dict[str, Environment]:
+    """dev and prod, each installed as deploy/README.md says: cluster set-up, then every Application."""
+    installed = {}
+    for name in ("dev", "prod"):
+        env = Environment(name, kube)
+        env.install()
+        installed[name] = env
+    return installed

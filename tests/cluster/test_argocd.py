@@ -1,15 +1,18 @@
-"""Argo CD's objects accepted by the API server, and the chart's sync waves and hooks in the order the
+"""Argo CD's own objects accepted by the API server, and the chart's sync waves and hooks ordering as the
 chart intends, computed from the objects as the server holds them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
-from simulation import Simulation
 
 from matjip_devstack.cluster import argocd, chart
-from matjip_devstack.cluster.kube import Obj
+from matjip_devstack.cluster.environments import Environment
+from matjip_devstack.cluster.kube import Kube
 
+Obj = dict[str, Any]
 ARGOCD_NAMESPACE = "argocd"
 MANIFESTS = ("projects.yaml", "applicationset-dev.yaml", "applicationset-prod.yaml")
 
@@ -17,33 +20,9 @@ MANIFESTS = ("projects.yaml", "applicationset-dev.yaml", "applicationset-prod.ya
 def _generated_application(environment: str, app: chart.Application) -> Obj:
     """The Application the ApplicationSet's template makes for one element."""
     template = chart.application_set(environment)["spec"]["template"]
-    text = yaml.safe_dump(template).replace("{{.service}}", app.service)
-    body: Obj = yaml.safe_load(text)
+    body: Obj = yaml.safe_load(yaml.safe_dump(template).replace("{{.service}}", app.service))
     body["metadata"]["namespace"] = ARGOCD_NAMESPACE
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **body}
-
-
-@pytest.fixture(scope="module")
-def argocd_objects(sim: Simulation) -> list[Obj]:
-    sim.kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD_NAMESPACE}}])
-    docs = [d for name in MANIFESTS
-            for d in yaml.safe_load_all((chart.ARGOCD_DIR / name).read_text()) if isinstance(d, dict)]
-    apps = [_generated_application(env, app) for env in ("dev", "prod") for app in chart.applications(env)]
-    # kubectl's strict field validation: an unknown or misspelled field is an error, not dropped.
-    sim.kube.apply([*docs, *apps])
-    return [*docs, *apps]
-
-
-def test_projects_applicationsets_and_their_applications_are_accepted(
-    sim: Simulation, argocd_objects: list[Obj]
-) -> None:
-    for obj in argocd_objects:
-        live = sim.kube.get(obj["kind"], obj["metadata"]["name"], ARGOCD_NAMESPACE)
-        assert live is not None, obj["metadata"]["name"]
-        # Defaulting may add fields; nothing the manifest says may be dropped or changed.
-        assert _subset(obj["spec"], live["spec"]), f"{obj['kind']}/{obj['metadata']['name']}: spec changed"
-    names = {o["metadata"]["name"] for o in argocd_objects if o["kind"] == "Application"}
-    assert {f"matjip-{e}-{s}" for e in ("dev", "prod") for s in ("platform", "auth", "order", "payment")} <= names
 
 
 def _subset(small: object, big: object) -> bool:
@@ -54,19 +33,36 @@ def _subset(small: object, big: object) -> bool:
     return small == big
 
 
-@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_projects_applicationsets_and_their_applications_are_accepted(kube: Kube) -> None:
+    argocd.ensure_namespace(kube, ARGOCD_NAMESPACE, {})
+    docs = [d for name in MANIFESTS
+            for d in yaml.safe_load_all((chart.ARGOCD_DIR / name).read_text()) if isinstance(d, dict)]
+    apps = [_generated_application(env, app) for env in chart.ENVIRONMENTS for app in chart.applications(env)]
+    assert {f"matjip-{e}-{s}" for e in chart.ENVIRONMENTS for s in ("platform", "auth", "order", "payment")} <= {
+        a["metadata"]["name"] for a in apps}
+    for obj in [*docs, *apps]:
+        obj["metadata"].setdefault("namespace", ARGOCD_NAMESPACE)
+        applied = kube.apply(obj, field_manager="matjip-operator")
+        assert applied.warnings == (), (obj["metadata"]["name"], applied.warnings)
+        live = kube.live(obj)
+        assert live is not None
+        # Strict validation refused unknown fields; defaulting may add some, nothing said may change.
+        assert _subset(obj["spec"], live["spec"]), f"{obj['kind']}/{obj['metadata']['name']}: spec changed"
+
+
+@pytest.mark.parametrize("environment", chart.ENVIRONMENTS)
 def test_sync_order_from_the_servers_objects_is_the_one_the_chart_intends(
-    sim: Simulation, environment: str
+    kube: Kube, environments: dict[str, Environment], environment: str
 ) -> None:
-    env = sim.env(environment)
+    env = environments[environment]
     for service in env.services:
         rendered = env.render(service)
-        # The server's copy of each object (its annotations are what Argo CD reads on the next sync).
+        # The server's copy of each object: its annotations are what Argo CD reads on the next sync.
         live = []
         for obj in rendered:
-            server = sim.kube.get(obj["kind"], obj["metadata"]["name"], env.namespace)
+            server = kube.live(obj)
             assert server is not None, (service, obj["kind"], obj["metadata"]["name"])
-            live.append(server | {"kind": obj["kind"]})
+            live.append(server)
         order = [t.label for t in argocd.plan(live)]
         assert order == [t.label for t in argocd.plan(rendered)], "the server lost a wave or hook annotation"
         tasks = {t.label: t for t in argocd.plan(live)}
@@ -75,10 +71,24 @@ def test_sync_order_from_the_servers_objects_is_the_one_the_chart_intends(
         position = order.index(job.label)
         # Before the migration: what it reads (configuration, secrets) and what lets it reach the
         # database (the service's NetworkPolicy, under the namespace's default deny).
-        before = [f"ConfigMap/{service}", f"ExternalSecret/{service}-env", f"NetworkPolicy/{service}"]
-        for label in before:
+        for label in (f"ConfigMap/{service}", f"ExternalSecret/{service}-env", f"NetworkPolicy/{service}"):
             assert tasks[label].wave < job.wave and order.index(label) < position, (label, order)
-        # After it: everything that runs or routes to the new version.
+        # After it: everything that runs or routes to the new version, in a later wave.
         for label in (f"Rollout/{service}", f"Service/{service}", f"AnalysisTemplate/{service}-canary"):
-            assert tasks[label].wave > job.wave or order.index(label) > position, (label, order)
-        assert tasks[f"Rollout/{service}"].wave > job.wave, "the workload must wait for the migration"
+            assert tasks[label].wave > job.wave, (label, order)
+        # The sync ran in that order: the migration Job was created in an earlier step than the Rollout.
+        record = env.records[service]
+        assert record.position(job.label) < record.position(f"Rollout/{service}")
+
+
+def test_the_platform_application_runs_its_topics_job_after_what_it_needs(
+    kube: Kube, environments: dict[str, Environment]
+) -> None:
+    for env in environments.values():
+        live = [kube.live(o) for o in env.render("platform")]
+        assert all(o is not None for o in live)
+        tasks = {t.label: t for t in argocd.plan([o for o in live if o is not None])}
+        job = tasks["Job/kafka-topics"]
+        assert job.hook
+        for label in ("NetworkPolicy/kafka-topics", "ConfigMap/kafka-topics", "ServiceAccount/kafka-topics"):
+            assert tasks[label].wave < job.wave, label

@@ -403,7 +403,7 @@ def _start_cluster_prebuild(pytest_args: Sequence[str], env: dict[str, str]) -> 
     log = LOGS / "cluster-build.log"
     print(f"building the simulated cluster's binaries in the background if needed (log: {_rel(log)})", flush=True)
     with log.open("ab") as out:
-        return subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "matjip_devstack.cluster.build"],
+        return subprocess.Popen(["nice", "-n", "19", sys.executable, "-m", "matjip_devstack.cluster.build"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
 

@@ -1,2 +1,3 @@
-"""A simulated Kubernetes cluster on loopback (`./matjip cluster`): the real control plane and the
-Argo Rollouts controller built from source, kwok for nodes and kubelets, a scripted fake Prometheus."""
+"""A Kubernetes API server on loopback (`./matjip cluster`): etcd and kube-apiserver built from the Go
+module proxy, run as processes, with the upstream CRDs the chart needs; the chart synced into it in
+Argo CD's order."""

@@ -1,33 +1,32 @@
-"""Sync an Application's objects in Argo CD's order, against the simulated cluster's API server.
+"""Sync an Application's objects in Argo CD's order, against the cluster's API server.
 
-Argo CD's application controller is not simulated (it needs its repo server, Redis and Git); this
-module applies what it would, in the order it would, and gates waves the way it does:
+Argo CD's application controller is not run (it needs its repo server, Redis and Git); this module
+applies what it would, in the order it would:
 
 - order: phase (PreSync, Sync, PostSync), then sync wave (`argocd.argoproj.io/sync-wave`, default 0),
   then kind (gitops-engine's kindOrder: Namespace, NetworkPolicy, ..., ConfigMap, ..., Service, ...,
   Job, ..., Ingress; other kinds after them), then name - pkg/sync/sync_tasks.go of the gitops-engine
   version Argo CD v3.1 uses;
-- hooks (`argocd.argoproj.io/hook`) are created, not applied; `BeforeHookCreation` deletes the previous
-  one first; a Sync hook counts in its wave like any object;
-- a wave starts only when the previous one is healthy: a hook Job has completed, a Rollout or
-  Deployment is available. Kinds whose controllers the simulation does not run (ExternalSecret,
-  ServiceMonitor, ScaledObject, Kyverno's Policy) count as healthy once the API server has accepted
-  them; their controllers' behaviour is outside what this cluster shows.
+- hooks (`argocd.argoproj.io/hook`) are created, not applied; `BeforeHookCreation` (the default
+  policy) deletes the previous one first;
 - CreateNamespace with managedNamespaceMetadata: the namespace is created with the labels the
-  ApplicationSet gives it (Pod Security `restricted`), before anything else.
-Objects are applied server-side with the field manager `argocd-controller`, as Argo CD does with
-ServerSideApply; the API server's admission, defaulting and validation all run.
+  ApplicationSet gives it (Pod Security `restricted`), before anything else;
+- objects are applied server-side with the field manager `argocd-controller`, as Argo CD does with
+  ServerSideApply, and with strict field validation.
+
+Argo CD starts a wave only once the previous one is healthy (a hook Job completed, a Rollout
+available). No controller runs on this cluster, so nothing ever becomes healthy: waves are applied
+one after another, each admitted by the API server with every earlier wave already stored. What the
+server shows is admission, defaulting, validation and the order; not health.
 """
 
 from __future__ import annotations
 
-import functools
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from matjip_devstack.cluster.kube import Kube, KubeError, resource_path, wait_for
+from matjip_devstack.cluster.kube import Applied, Kube, wait_for
 
 Obj = dict[str, Any]
 
@@ -97,85 +96,40 @@ def waves(tasks: Sequence[SyncTask]) -> list[list[SyncTask]]:
 
 @dataclass
 class SyncRecord:
-    """What was applied when: one entry per wave, in the order it ran."""
+    """What was applied, wave by wave in the order it ran, and every warning the server returned."""
 
     app: str
-    steps: list[tuple[str, int, list[str], float, float]] = field(default_factory=list)
+    steps: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def position(self, label: str) -> int:
-        for index, (_phase, _wave, labels, _start, _end) in enumerate(self.steps):
+        for index, (_phase, _wave, labels) in enumerate(self.steps):
             if label in labels:
                 return index
         raise KeyError(label)
 
 
+def namespace_object(namespace: str, labels: Mapping[str, str]) -> Obj:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": dict(labels)}}
+
+
 def ensure_namespace(kube: Kube, namespace: str, labels: Mapping[str, str]) -> None:
-    kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": dict(labels)}}],
-               field_manager=FIELD_MANAGER)
+    kube.apply(namespace_object(namespace, labels), field_manager=FIELD_MANAGER)
 
 
-def _job_done(kube: Kube, namespace: str, name: str) -> bool:
-    job = kube.get("Job", name, namespace)
-    if job is None:
-        return False
-    for condition in job.get("status", {}).get("conditions", []):
-        if condition["status"] != "True":
-            continue
-        if condition["type"] == "Complete":
-            return True
-        if condition["type"] == "Failed":
-            raise KubeError(f"hook Job {namespace}/{name} failed: {condition.get('message')}")
-    return False
-
-
-def workload_healthy(obj: Obj | None) -> bool:
-    """Argo CD's health of a Rollout or Deployment: the current revision fully available."""
-    if obj is None:
-        return False
-    status = obj.get("status", {})
-    if obj["kind"] == "Rollout":
-        return bool(status.get("phase") == "Healthy" and status.get("observedGeneration") == str(
-            obj["metadata"]["generation"]))
-    wanted = obj.get("spec", {}).get("replicas", 1)
-    return bool(status.get("observedGeneration") == obj["metadata"]["generation"]
-                and status.get("updatedReplicas") == wanted and status.get("availableReplicas") == wanted)
-
-
-def _wait_healthy(kube: Kube, namespace: str, tasks: Sequence[SyncTask], timeout: float) -> None:
-    for task in tasks:
-        if task.kind == "Job":
-            wait_for(functools.partial(_job_done, kube, namespace, task.name), timeout, f"Job {namespace}/{task.name}")
-        elif task.kind in ("Rollout", "Deployment"):
-            wait_for(functools.partial(_workload_healthy_now, kube, task.kind, task.name, namespace), timeout,
-                     f"{task.label} healthy")
-
-
-def _workload_healthy_now(kube: Kube, kind: str, name: str, namespace: str) -> bool:
-    return workload_healthy(kube.get(kind, name, namespace))
-
-
-def _run_hook(kube: Kube, namespace: str, task: SyncTask) -> None:
+def _run_hook(kube: Kube, task: SyncTask) -> Applied:
     policies = {p.strip() for p in _annotations(task.obj).get(DELETE_POLICY, "BeforeHookCreation").split(",")}
-    path = resource_path(task.kind, namespace, task.name)
-    if "BeforeHookCreation" in policies and kube.get(task.kind, task.name, namespace) is not None:
-        kube.raw("DELETE", path, {"propagationPolicy": "Foreground"})
-        wait_for(lambda: kube.get(task.kind, task.name, namespace) is None, 60, f"old hook {task.label} deleted")
-    kube.apply([task.obj], field_manager=FIELD_MANAGER)
+    if "BeforeHookCreation" in policies and kube.live(task.obj) is not None:
+        kube.delete(task.obj, propagation="Background")
+        wait_for(lambda: kube.live(task.obj) is None, 60, f"old hook {task.label} deleted")
+    return kube.create(task.obj)
 
 
-def sync(kube: Kube, app_name: str, namespace: str, objects: Sequence[Obj], *,
-         wave_timeout: float = 180) -> SyncRecord:
+def sync(kube: Kube, app_name: str, objects: Sequence[Obj]) -> SyncRecord:
     record = SyncRecord(app_name)
-    groups = waves(plan(objects))
-    for index, group in enumerate(groups):
-        started = time.monotonic()
+    for group in waves(plan(objects)):
         for task in group:
-            if task.hook:
-                _run_hook(kube, namespace, task)
-        kube.apply([t.obj for t in group if not t.hook], field_manager=FIELD_MANAGER)
-        # The last wave is not waited for: Argo CD ends the sync there and reports health separately
-        # (a Rollout walks its canary long after the sync). Hooks are always waited for.
-        last = index == len(groups) - 1
-        _wait_healthy(kube, namespace, [t for t in group if t.hook or not last], wave_timeout)
-        record.steps.append((group[0].phase, group[0].wave, [t.label for t in group], started, time.monotonic()))
+            applied = _run_hook(kube, task) if task.hook else kube.apply(task.obj, field_manager=FIELD_MANAGER)
+            record.warnings += [(task.label, w) for w in applied.warnings]
+        record.steps.append((group[0].phase, group[0].wave, [t.label for t in group]))
     return record

@@ -1,17 +1,16 @@
-"""Build the simulated cluster's binaries from the Go module proxy, once per version.
+"""Build the cluster's two programs from the Go module proxy, once per version.
 
-Everything is built from source with the machine's Go (nothing prebuilt can be downloaded here) and
-cached per version under ~/.cache/matjip/cluster/, shared by every checkout on the machine:
+Nothing prebuilt can be downloaded here, so both are built from source with the machine's Go and cached
+per version under ~/.cache/matjip/cluster/ (shared by every checkout on the machine):
 
-  kubernetes-<v>/bin/  kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
-                       (a wrapper module requiring k8s.io/kubernetes; its staging modules, required
-                       as v0.0.0, are replaced by their published versions)
-  etcd-<v>/bin/etcd    (a wrapper module around go.etcd.io/etcd/server/v3's etcdmain)
-  kwok-<v>/bin/kwok    (go install)
-  argo-rollouts-<v>/bin/  rollouts-controller, kubectl-argo-rollouts (built inside the downloaded
-                       module, whose own go.mod replaces its k8s.io staging modules)
+  kubernetes-<v>/bin/kube-apiserver  a wrapper module requiring k8s.io/kubernetes, whose staging
+                                     modules (required as v0.0.0) are replaced by their published
+                                     versions; only the API server is built
+  etcd-<v>/bin/etcd                  a wrapper module around go.etcd.io/etcd/server/v3's etcdmain
 
-A finished build leaves a `.complete` stamp; concurrent callers serialise on a lock file.
+A finished build leaves a `.complete` stamp (with how long it took); concurrent callers serialise on a
+lock file, so a background prebuild and the test that needs the binaries never build twice. A warm call
+is two stat() calls.
 """
 
 from __future__ import annotations
@@ -35,47 +34,33 @@ from matjip_devstack.processes import StackError
 
 CLUSTER_CACHE = Path(os.environ.get("MATJIP_CLUSTER_CACHE", CACHE / "cluster"))
 GO = Path("/usr/local/go/bin/go")
-KUBE_COMMANDS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
-ROLLOUTS_COMMANDS = ("rollouts-controller", "kubectl-argo-rollouts")
 
 
 @dataclass(frozen=True)
 class Binaries:
-    """Absolute paths of every program the simulated cluster runs."""
-
     etcd: Path
     kube_apiserver: Path
-    kube_controller_manager: Path
-    kube_scheduler: Path
-    kubectl: Path
-    kwok: Path
-    rollouts_controller: Path
-    kubectl_argo_rollouts: Path
-
-    @property
-    def bin_dirs(self) -> list[Path]:
-        """Folders to put on PATH, so `kubectl argo rollouts ...` finds its plugin."""
-        return sorted({self.kubectl.parent, self.kubectl_argo_rollouts.parent})
 
 
 def _go() -> str:
     found = shutil.which("go") or (str(GO) if GO.exists() else None)
     if found is None:
-        raise StackError("Go is needed to build the simulated cluster (https://go.dev/doc/install)")
+        raise StackError("Go is needed to build the cluster's etcd and kube-apiserver (https://go.dev/doc/install)")
     return found
 
 
 def _go_env() -> dict[str, str]:
-    # Static binaries like the upstream releases; no VCS stamping (sources come from module zips).
+    # Static binaries like the upstream releases; no VCS stamping (sources come from module zips);
+    # -mod=mod lets the wrapper modules resolve their graph and write their go.sum.
     return os.environ | {"CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false -mod=mod", "GO111MODULE": "on"}
 
 
-def _run(argv: Sequence[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> None:
+def _run(argv: Sequence[str], cwd: Path, log: Path) -> None:
     with log.open("ab") as out:
         out.write(f"\n$ {' '.join(argv)}\n".encode())
         out.flush()
-        # Lowest priority: a build must not steal CPU from services or benchmarks sharing the machine.
-        proc = subprocess.run(["nice", "-n", "19", *argv], cwd=cwd, env=env or _go_env(), stdout=out,
+        # Lowest priority: a build must not steal CPU from the services and tests sharing the machine.
+        proc = subprocess.run(["nice", "-n", "19", *argv], cwd=cwd, env=_go_env(), stdout=out,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
     if proc.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
@@ -92,6 +77,7 @@ def _locked(name: str) -> Iterator[None]:
 
 def module_dir(module: str, version: str) -> Path:
     """`go mod download` a module (fetch only) and return its read-only source folder."""
+    CLUSTER_CACHE.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([_go(), "mod", "download", "-json", f"{module}@{version}"], cwd=CLUSTER_CACHE,
                           env=_go_env() | {"GOFLAGS": "-buildvcs=false"}, capture_output=True, text=True,
                           check=False)
@@ -125,7 +111,7 @@ def _build_once(target: Path, build: Callable[[Path], None], what: str) -> Path:
     return target
 
 
-# --- kubernetes ---------------------------------------------------------------------------------------
+# --- kube-apiserver -----------------------------------------------------------------------------------
 
 
 def kubernetes_go_mod(kubernetes_go_mod_text: str) -> str:
@@ -137,15 +123,15 @@ def kubernetes_go_mod(kubernetes_go_mod_text: str) -> str:
     staging = sorted(set(re.findall(r"^\s+(k8s\.io/[\w.-]+) v0\.0\.0$", kubernetes_go_mod_text, re.MULTILINE)))
     if not staging:
         raise StackError("k8s.io/kubernetes' go.mod lists no v0.0.0 staging modules; has its layout changed?")
-    lines = ["module matjip.local/simulated-cluster/kubernetes", "", "go 1.24.0", "",
+    lines = ["module matjip.local/cluster/kubernetes", "", "go 1.24.0", "",
              f"require k8s.io/kubernetes {versions.KUBERNETES}", ""]
     lines += [f"replace {m} => {m} {versions.KUBERNETES_STAGING}" for m in staging]
     return "\n".join(lines) + "\n"
 
 
-def _version_ldflags() -> str:
-    # What Kubernetes' own build stamps in (hack/lib/version.sh): /version, kubectl version, helm's
-    # kubeVersion checks and Argo Rollouts' feature detection read it.
+def version_ldflags() -> str:
+    # What Kubernetes' own build stamps in (hack/lib/version.sh): /version reports it, and helm's
+    # kubeVersion checks and clients' feature detection read it.
     major, minor = versions.KUBERNETES.lstrip("v").split(".")[:2]
     flags = ["-s", "-w"]
     for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
@@ -154,18 +140,14 @@ def _version_ldflags() -> str:
     return " ".join(flags)
 
 
-def _build_kubernetes(out: Path) -> None:
+def _build_kube_apiserver(out: Path) -> None:
     src = CLUSTER_CACHE / "src" / f"kubernetes-{versions.KUBERNETES}"
     src.mkdir(parents=True, exist_ok=True)
     upstream = module_dir("k8s.io/kubernetes", versions.KUBERNETES)
     (src / "go.mod").write_text(kubernetes_go_mod((upstream / "go.mod").read_text()))
     (out / "bin").mkdir()
-    # One `go build` per command (they share the compile cache): the log then shows what each costs.
-    for cmd in KUBE_COMMANDS:
-        started = time.monotonic()
-        _run([_go(), "build", "-v", "-ldflags", _version_ldflags(), "-o", str(out / "bin" / cmd),
-              f"k8s.io/kubernetes/cmd/{cmd}"], src, out / "build.log")
-        print(f"  {cmd}: {time.monotonic() - started:.0f}s", flush=True)
+    _run([_go(), "build", "-ldflags", version_ldflags(), "-o", str(out / "bin" / "kube-apiserver"),
+          "k8s.io/kubernetes/cmd/kube-apiserver"], src, out / "build.log")
 
 
 # --- etcd ---------------------------------------------------------------------------------------------
@@ -186,7 +168,7 @@ func main() { etcdmain.Main(os.Args) }
 def _build_etcd(out: Path) -> None:
     src = CLUSTER_CACHE / "src" / f"etcd-{versions.ETCD}"
     src.mkdir(parents=True, exist_ok=True)
-    (src / "go.mod").write_text(f"module matjip.local/simulated-cluster/etcd\n\ngo 1.24.0\n\n"
+    (src / "go.mod").write_text(f"module matjip.local/cluster/etcd\n\ngo 1.24.0\n\n"
                                 f"require go.etcd.io/etcd/server/v3 {versions.ETCD}\n")
     (src / "main.go").write_text(ETCD_MAIN)
     (out / "bin").mkdir()
@@ -195,68 +177,19 @@ def _build_etcd(out: Path) -> None:
     _run([_go(), "build", "-ldflags", "-s -w", "-o", str(out / "bin" / "etcd"), "."], src, log)
 
 
-# --- kwok ---------------------------------------------------------------------------------------------
-
-
-def _build_kwok(out: Path) -> None:
-    (out / "bin").mkdir()
-    env = _go_env() | {"GOBIN": str(out / "bin"), "GOFLAGS": "-buildvcs=false"}
-    _run([_go(), "install", "-ldflags", "-s -w", f"sigs.k8s.io/kwok/cmd/kwok@{versions.KWOK}"], CLUSTER_CACHE,
-         out / "build.log", env)
-
-
-# --- Argo Rollouts ------------------------------------------------------------------------------------
-
-
-def _build_argo_rollouts(out: Path) -> None:
-    src = CLUSTER_CACHE / "src" / f"argo-rollouts-{versions.ARGO_ROLLOUTS}"
-    if not (src / "go.mod").exists():
-        # The module cache is read-only and `-mod=mod` may update go.sum: build in a writable copy.
-        upstream = module_dir("github.com/argoproj/argo-rollouts", versions.ARGO_ROLLOUTS)
-        shutil.rmtree(src, ignore_errors=True)
-        shutil.copytree(upstream, src)
-        for path in (src, *src.rglob("*")):
-            if not path.is_symlink():
-                path.chmod(path.stat().st_mode | 0o200)
-    (out / "bin").mkdir()
-    version = versions.ARGO_ROLLOUTS
-    pkg = "github.com/argoproj/argo-rollouts/utils/version"
-    ldflags = f"-s -w -X {pkg}.version={version.lstrip('v')} -X {pkg}.gitTag={version} -X {pkg}.gitTreeState=clean"
-    _run([_go(), "build", "-ldflags", ldflags, "-o", str(out / "bin") + "/",
-          *[f"./cmd/{cmd}" for cmd in ROLLOUTS_COMMANDS]], src, out / "build.log")
-
-
-def argo_rollouts_source() -> Path:
-    """The Argo Rollouts module (its RBAC manifests are applied as they ship)."""
-    return module_dir("github.com/argoproj/argo-rollouts", versions.ARGO_ROLLOUTS)
-
-
 def ensure_binaries() -> Binaries:
     """Build whatever is missing for the pinned versions; a warm call only checks the stamps."""
-    CLUSTER_CACHE.mkdir(parents=True, exist_ok=True)
-    kube = _build_once(CLUSTER_CACHE / f"kubernetes-{versions.KUBERNETES}", _build_kubernetes,
-                       f"kube-apiserver, kube-controller-manager, kube-scheduler, kubectl {versions.KUBERNETES}")
     etcd = _build_once(CLUSTER_CACHE / f"etcd-{versions.ETCD}", _build_etcd, f"etcd {versions.ETCD}")
-    kwok = _build_once(CLUSTER_CACHE / f"kwok-{versions.KWOK}", _build_kwok, f"kwok {versions.KWOK}")
-    rollouts = _build_once(CLUSTER_CACHE / f"argo-rollouts-{versions.ARGO_ROLLOUTS}", _build_argo_rollouts,
-                           f"Argo Rollouts controller and kubectl plugin {versions.ARGO_ROLLOUTS}")
-    return Binaries(
-        etcd=etcd / "bin" / "etcd",
-        kube_apiserver=kube / "bin" / "kube-apiserver",
-        kube_controller_manager=kube / "bin" / "kube-controller-manager",
-        kube_scheduler=kube / "bin" / "kube-scheduler",
-        kubectl=kube / "bin" / "kubectl",
-        kwok=kwok / "bin" / "kwok",
-        rollouts_controller=rollouts / "bin" / "rollouts-controller",
-        kubectl_argo_rollouts=rollouts / "bin" / "kubectl-argo-rollouts",
-    )
+    kube = _build_once(CLUSTER_CACHE / f"kubernetes-{versions.KUBERNETES}", _build_kube_apiserver,
+                       f"kube-apiserver {versions.KUBERNETES}")
+    return Binaries(etcd=etcd / "bin" / "etcd", kube_apiserver=kube / "bin" / "kube-apiserver")
 
 
 def main() -> None:
-    """`python -m matjip_devstack.cluster.build`: build everything (CI can warm the cache with it)."""
+    """`python -m matjip_devstack.cluster.build`: build what is missing (./matjip test starts it early)."""
     binaries = ensure_binaries()
     for name, path in vars(binaries).items():
-        print(f"{name:24} {path}")
+        print(f"{name:16} {path}")
 
 
 if __name__ == "__main__":

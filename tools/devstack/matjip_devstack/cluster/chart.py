@@ -1,33 +1,21 @@
-"""Render Matjip's chart the way Argo CD does for each Application, plus the simulated cluster's overlay.
+"""Render Matjip's chart the way Argo CD does for each Application.
 
 Argo CD renders `deploy/helm/matjip` once per Application of an environment's ApplicationSet, with the
-value files and parameters the ApplicationSet names (`global.only=<service>`). The simulation reads
-those from deploy/argocd/applicationset-<env>.yaml itself, so a wrong file name or parameter there
-fails here as it would in Argo CD.
-
-What differs in a simulated cluster (the overlay, made by `sim_overlay`):
-- `global.prometheus.address`: the Argo Rollouts controller runs on this machine, not in the cluster,
-  so the analyses query the fake Prometheus on loopback instead of a cluster DNS name;
-- canary pause durations and the analyses' interval/window are seconds instead of minutes, so a
-  whole canary fits in a test. The steps' weights, the metrics, their queries, conditions and limits
-  stay exactly as the environment sets them.
-Traffic routing is not changed: dev keeps NGINX, prod keeps the ALB. Argo Rollouts drives both by
-writing Ingress objects (a canary Ingress with a weight for NGINX; the weighted forward action in the
-Ingress annotation for the ALB), which is what the scenarios read. Only the controllers that would turn
-those objects into proxy rules (ingress-nginx, the AWS Load Balancer Controller) are absent, and the
-Rollouts controller only calls AWS when `--aws-verify-target-group` is on (it is not).
+value files and parameters the ApplicationSet names (`global.only=<service>`). This module reads those
+from deploy/argocd/applicationset-<env>.yaml itself, so a wrong file name or parameter there fails here
+as it would in Argo CD. Nothing is overlaid: the cluster receives exactly the environment's objects.
 """
 
 from __future__ import annotations
 
-import copy
+import atexit
 import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,12 +34,6 @@ RELEASE = "matjip"
 ENVIRONMENTS = ("dev", "prod")
 
 Obj = dict[str, Any]
-
-# Canary timing in the simulation: a pause of minutes becomes seconds (the first pause is the longest,
-# as in every environment: the analysis needs its window before it can judge).
-SIM_ANALYSIS = {"interval": "3s", "window": "6s"}
-SIM_FIRST_PAUSE = "14s"
-SIM_LATER_PAUSE = "8s"
 
 
 @functools.cache
@@ -84,18 +66,14 @@ def _helm_env() -> dict[str, str]:
 @functools.cache
 def chart_copy() -> Path:
     """A private copy of deploy/helm with the umbrella's dependencies built (the work tree is never written)."""
-    work = Path(tempfile.mkdtemp(prefix="matjip-sim-chart-"))
+    work = Path(tempfile.mkdtemp(prefix="matjip-chart-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     shutil.copytree(HELM_DIR, work / "helm", ignore=shutil.ignore_patterns("charts", "Chart.lock"))
     proc = subprocess.run([str(helm()), "dependency", "build", str(work / "helm" / "matjip"), "--skip-refresh"],
                           env=_helm_env(), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise StackError(f"helm dependency build failed:\n{proc.stdout}\n{proc.stderr}")
     return work / "helm" / "matjip"
-
-
-def refresh_chart_copy() -> None:
-    """Forget the copy (a test that edits nothing needs this only after deploy/helm changed)."""
-    chart_copy.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -148,55 +126,16 @@ def applications(environment: str) -> list[Application]:
     return apps
 
 
-def _environment_values(environment: str) -> Obj:
-    defaults = yaml.safe_load((HELM_DIR / "matjip-service" / "values.yaml").read_text())
-    env = yaml.safe_load((UMBRELLA / f"values-{environment}.yaml").read_text()) or {}
-    steps = copy.deepcopy(defaults["global"]["canary"]["steps"])
-    steps.update(env.get("global", {}).get("canary", {}).get("steps", {}))
-    return {"steps": steps}
-
-
-def _shorten(steps: Sequence[Obj]) -> list[Obj]:
-    out, first = [], True
-    for step in steps:
-        step = copy.deepcopy(dict(step))
-        if "pause" in step:
-            step["pause"] = {"duration": SIM_FIRST_PAUSE if first else SIM_LATER_PAUSE}
-            first = False
-        out.append(step)
-    return out
-
-
-def sim_overlay(environment: str, prometheus_url: str) -> Obj:
-    """The values a simulated cluster needs on top of the environment's own (see the module doc)."""
-    steps = _environment_values(environment)["steps"]
-    return {"global": {
-        "prometheus": {"address": prometheus_url},
-        "canary": {"analysis": dict(SIM_ANALYSIS),
-                   "steps": {profile: _shorten(s) for profile, s in steps.items()}},
-    }}
-
-
-def render(app: Application, overlay: Obj, images: Mapping[str, str] | None = None) -> list[Obj]:
-    """`helm template` as Argo CD runs it for `app`, plus the overlay and image tag pins."""
+def render(app: Application) -> list[Obj]:
+    """`helm template` as Argo CD runs it for `app`; each object carries its namespace."""
     chart = chart_copy()
-    extra: Obj = copy.deepcopy(overlay)
-    for service, tag in (images or {}).items():
-        extra.setdefault(service, {}).setdefault("image", {})["tag"] = tag
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=chart.parent, delete=False) as handle:
-        yaml.safe_dump(extra, handle)
-        overlay_file = Path(handle.name)
-    try:
-        args = [str(helm()), "template", app.release, str(chart), "--namespace", app.namespace,
-                "--kube-version", versions.KUBERNETES.lstrip("v")]
-        for name in app.value_files:
-            args += ["-f", str(chart / name)]
-        args += ["-f", str(overlay_file)]
-        for key, value in app.parameters:
-            args += ["--set", f"{key}={value}"]
-        proc = subprocess.run(args, env=_helm_env(), capture_output=True, text=True, check=False)
-    finally:
-        overlay_file.unlink(missing_ok=True)
+    args = [str(helm()), "template", app.release, str(chart), "--namespace", app.namespace,
+            "--kube-version", versions.KUBERNETES.lstrip("v")]
+    for name in app.value_files:
+        args += ["-f", str(chart / name)]
+    for key, value in app.parameters:
+        args += ["--set", f"{key}={value}"]
+    proc = subprocess.run(args, env=_helm_env(), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise StackError(f"helm template for {app.name} failed:\n{proc.stderr}")
     docs = [d for d in yaml.safe_load_all(proc.stdout) if isinstance(d, dict)]

@@ -1,51 +1,46 @@
-"""`./matjip cluster up|down|status|test`: a simulated Kubernetes cluster with Matjip installed."""
+"""`./matjip cluster up|down|status|test`: a Kubernetes API server on loopback with Matjip's dev and
+prod installed in Argo CD's order."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
 
 from matjip_devstack.cluster import versions
-from matjip_devstack.cluster.control_plane import ZONES, cluster_for, node_names, stop_cluster
-from matjip_devstack.cluster.environments import Environment, script_prometheus
+from matjip_devstack.cluster.control_plane import COMPONENTS, cluster_for, stop_cluster
+from matjip_devstack.cluster.environments import Environment
 from matjip_devstack.cluster.layout import Layout
 from matjip_devstack.paths import ROOT
-from matjip_devstack.processes import StackError
+from matjip_devstack.processes import StackError, read_pidfile
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     layout = Layout.default()
     started = time.monotonic()
-    cluster = cluster_for(layout)
     try:
+        cluster = cluster_for(layout)
         kube = cluster.start()
-        print(f"control plane ready in {time.monotonic() - started:.0f}s; installing {', '.join(args.env)} ...",
-              flush=True)
-        script_prometheus(layout)
+        print(f"API server ready with the CRDs in {time.monotonic() - started:.0f}s", flush=True)
         for name in args.env:
-            env = Environment(name, kube, layout)
-            env.install()
-            env.wait_all_healthy()
+            records = Environment(name, kube).install()
+            warnings = sum(len(r.warnings) for r in records.values())
+            print(f"matjip-{name}: {len(records)} Applications synced ({warnings} warnings from the server)",
+                  flush=True)
     except (StackError, TimeoutError, RuntimeError) as exc:
-        print(f"error: {exc}\n(the cluster is left running to look at; ./matjip cluster down stops it)",
+        print(f"error: {exc}\n(what started is left running to look at; ./matjip cluster down stops it)",
               file=sys.stderr)
         return 1
-    path = os.pathsep.join(str(d) for d in cluster.binaries.bin_dirs)
     print(f"""
-Simulated cluster ready in {time.monotonic() - started:.0f}s: Kubernetes {versions.KUBERNETES}, \
-Argo Rollouts {versions.ARGO_ROLLOUTS}, {len(node_names())} kwok nodes in {len(ZONES)} zones.
-Installed: {', '.join(f'matjip-{e}' for e in args.env)} (every Rollout Healthy).
+Kubernetes {versions.KUBERNETES} API server ready in {time.monotonic() - started:.0f}s (etcd {versions.ETCD}); \
+no controllers run: objects are admitted and stored, nothing acts on them.
 
   export KUBECONFIG={layout.admin_kubeconfig}
-  export PATH={path}:$PATH
-  kubectl get rollouts,pods -A
-  kubectl argo rollouts get rollout order -n matjip-prod
+  kubectl get rollouts,jobs,externalsecrets -n matjip-prod      (any kubectl >= 1.33)
+  curl --cacert {layout.pki}/ca.crt -H "Authorization: Bearer $(cut -d, -f1 {layout.pki}/tokens.csv)" \\
+      {layout.server}/apis/argoproj.io/v1alpha1/namespaces/matjip-prod/rollouts/order
 
-  fake Prometheus: {layout.prometheus_url}  (curl -X PUT {layout.prometheus_url}/-/script \\
-      -d '{{"services": {{"order": "errors-5xx"}}}}'  - behaviours: deploy/README.md)
   logs: {layout.logs}/<component>.log
   stop: ./matjip cluster down
 """, flush=True)
@@ -54,18 +49,15 @@ Installed: {', '.join(f'matjip-{e}' for e in args.env)} (every Rollout Healthy).
 
 def cmd_down(_: argparse.Namespace) -> int:
     stopped = stop_cluster(Layout.default())
-    print(f"stopped: {', '.join(stopped)}" if stopped else "no simulated cluster was running")
+    print(f"stopped: {', '.join(stopped)}" if stopped else "no cluster was running")
     return 0
 
 
 def cmd_status(_: argparse.Namespace) -> int:
     layout = Layout.default()
-    from matjip_devstack.cluster.control_plane import COMPONENTS
-    from matjip_devstack.processes import read_pidfile
-
     for name in COMPONENTS:
         handle = read_pidfile(layout.run / f"{name}.pid")
-        print(f"{name:<24} {'running (pid ' + str(handle.pid) + ')' if handle else 'down'}")
+        print(f"{name:<16} {'running (pid ' + str(handle.pid) + ')' if handle else 'down'}")
     if layout.admin_kubeconfig.exists():
         print(f"\nexport KUBECONFIG={layout.admin_kubeconfig}")
     return 0
@@ -77,14 +69,14 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    cluster = sub.add_parser("cluster", help="a simulated Kubernetes cluster with the chart installed")
+    cluster = sub.add_parser("cluster", help="a Kubernetes API server on loopback with the chart installed")
     verbs = cluster.add_subparsers(dest="cluster_command", required=True)
-    up = verbs.add_parser("up", help="build (first time) and start the control plane, install dev and prod")
+    up = verbs.add_parser("up", help="build (first time) and start etcd and kube-apiserver, install dev and prod")
     up.add_argument("--env", nargs="*", default=["dev", "prod"], choices=["dev", "prod"],
-                    help="environments to install (default: both; none: the bare cluster)")
+                    help="environments to install (default: both; none: the bare API server with the CRDs)")
     up.set_defaults(func=cmd_up)
-    verbs.add_parser("down", help="stop every component and remove the cluster's state").set_defaults(func=cmd_down)
+    verbs.add_parser("down", help="stop it and remove its state").set_defaults(func=cmd_down)
     verbs.add_parser("status", help="which components run").set_defaults(func=cmd_status)
-    test = verbs.add_parser("test", help="the scenario suite (tests/cluster) on a cluster of its own")
+    test = verbs.add_parser("test", help="the cluster suite (tests/cluster) on a cluster of its own")
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG")
     test.set_defaults(func=cmd_test)

@@ -1,16 +1,15 @@
-"""Talking to the simulated cluster: reads over HTTP (cheap enough to poll), writes through kubectl.
+"""Talking to the API server over its REST API (httpx; no kubectl is built).
 
-Reads go straight to the REST API with the admin token (a poll is one HTTP request, not a kubectl
-process); applies, drains and the Argo Rollouts plugin go through kubectl as an operator would run them.
+Kinds are found through the server's discovery (so every CRD installed is known by its own
+definition, not by a table here); writes are server-side applies with strict field validation, as
+`kubectl apply --server-side --validate=strict` sends them, and keep the warnings the server returned.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,51 +20,35 @@ import yaml
 Obj = dict[str, Any]
 T = TypeVar("T")
 
-# kind -> (API path prefix, plural, namespaced) for every kind the scenarios read.
-RESOURCES: dict[str, tuple[str, str, bool]] = {
-    "Namespace": ("api/v1", "namespaces", False),
-    "Node": ("api/v1", "nodes", False),
-    "Pod": ("api/v1", "pods", True),
-    "Service": ("api/v1", "services", True),
-    "ConfigMap": ("api/v1", "configmaps", True),
-    "Secret": ("api/v1", "secrets", True),
-    "ServiceAccount": ("api/v1", "serviceaccounts", True),
-    "Event": ("api/v1", "events", True),
-    "ReplicaSet": ("apis/apps/v1", "replicasets", True),
-    "Deployment": ("apis/apps/v1", "deployments", True),
-    "Job": ("apis/batch/v1", "jobs", True),
-    "PodDisruptionBudget": ("apis/policy/v1", "poddisruptionbudgets", True),
-    "HorizontalPodAutoscaler": ("apis/autoscaling/v2", "horizontalpodautoscalers", True),
-    "Ingress": ("apis/networking.k8s.io/v1", "ingresses", True),
-    "NetworkPolicy": ("apis/networking.k8s.io/v1", "networkpolicies", True),
-    "Rollout": ("apis/argoproj.io/v1alpha1", "rollouts", True),
-    "AnalysisRun": ("apis/argoproj.io/v1alpha1", "analysisruns", True),
-    "AnalysisTemplate": ("apis/argoproj.io/v1alpha1", "analysistemplates", True),
-    "Application": ("apis/argoproj.io/v1alpha1", "applications", True),
-    "ApplicationSet": ("apis/argoproj.io/v1alpha1", "applicationsets", True),
-    "AppProject": ("apis/argoproj.io/v1alpha1", "appprojects", True),
-    "ScaledObject": ("apis/keda.sh/v1alpha1", "scaledobjects", True),
-    "ServiceMonitor": ("apis/monitoring.coreos.com/v1", "servicemonitors", True),
-    "ExternalSecret": ("apis/external-secrets.io/v1", "externalsecrets", True),
-    "ClusterSecretStore": ("apis/external-secrets.io/v1", "clustersecretstores", False),
-    "Policy": ("apis/kyverno.io/v1", "policies", True),
-    "CustomResourceDefinition": ("apis/apiextensions.k8s.io/v1", "customresourcedefinitions", False),
-}
-
 
 class KubeError(RuntimeError):
-    pass
+    def __init__(self, message: str, status: int = 0, body: Obj | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body or {}
 
 
-def resource_path(kind: str, namespace: str | None = None, name: str | None = None) -> str:
-    prefix, plural, namespaced = RESOURCES[kind]
-    path = f"/{prefix}"
-    if namespaced and namespace:
-        path += f"/namespaces/{namespace}"
-    path += f"/{plural}"
-    if name:
-        path += f"/{name}"
-    return path
+@dataclass(frozen=True)
+class Resource:
+    """One kind as the server serves it (from discovery)."""
+
+    group_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    subresources: frozenset[str]
+
+    def path(self, namespace: str | None = None, name: str | None = None) -> str:
+        prefix = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
+        if self.namespaced and namespace:
+            prefix += f"/namespaces/{namespace}"
+        return f"{prefix}/{self.plural}" + (f"/{name}" if name else "")
+
+
+@dataclass(frozen=True)
+class Applied:
+    obj: Obj
+    warnings: tuple[str, ...]
 
 
 @dataclass
@@ -73,15 +56,13 @@ class Kube:
     server: str
     token: str
     ca_cert: Path
-    kubeconfig: Path
-    kubectl_path: Path
-    bin_dirs: Sequence[Path] = ()
     _http: httpx.Client | None = field(default=None, repr=False)
+    _resources: dict[tuple[str, str], Resource] = field(default_factory=dict, repr=False)
 
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(base_url=self.server, verify=str(self.ca_cert), timeout=15.0,
+            self._http = httpx.Client(base_url=self.server, verify=str(self.ca_cert), timeout=30.0,
                                       headers={"Authorization": f"Bearer {self.token}"})
         return self._http
 
@@ -90,70 +71,112 @@ class Kube:
             self._http.close()
             self._http = None
 
-    # --- reads -----------------------------------------------------------------------------------
-    def get(self, kind: str, name: str, namespace: str | None = None) -> Obj | None:
-        response = self.http.get(resource_path(kind, namespace, name))
-        if response.status_code == 404:
-            return None
-        self._check(response)
-        body: Obj = response.json()
-        return body
+    # --- discovery -------------------------------------------------------------------------------
+    def refresh_discovery(self) -> None:
+        found: dict[tuple[str, str], Resource] = {}
+        group_versions = ["v1"]
+        for group in self._json("GET", "/apis")["groups"]:
+            group_versions += [v["groupVersion"] for v in group["versions"]]
+        for gv in group_versions:
+            listing = self._json("GET", "/api/v1" if gv == "v1" else f"/apis/{gv}")
+            subresources: dict[str, set[str]] = {}
+            for res in listing["resources"]:
+                plural, _, sub = res["name"].partition("/")
+                if sub:
+                    subresources.setdefault(plural, set()).add(sub)
+            for res in listing["resources"]:
+                if "/" not in res["name"]:
+                    found[(gv, res["kind"])] = Resource(gv, res["kind"], res["name"], res["namespaced"],
+                                                        frozenset(subresources.get(res["name"], ())))
+        self._resources = found
 
-    def list(self, kind: str, namespace: str | None = None, *, labels: Mapping[str, str] | None = None,
-             fields: Mapping[str, str] | None = None) -> list[Obj]:
-        params = {}
-        if labels:
-            params["labelSelector"] = ",".join(f"{k}={v}" for k, v in labels.items())
-        if fields:
-            params["fieldSelector"] = ",".join(f"{k}={v}" for k, v in fields.items())
-        response = self.http.get(resource_path(kind, namespace), params=params)
-        self._check(response)
-        items: list[Obj] = response.json()["items"]
-        return items
+    def resource(self, api_version: str, kind: str) -> Resource:
+        if (api_version, kind) not in self._resources:
+            self.refresh_discovery()
+        try:
+            return self._resources[(api_version, kind)]
+        except KeyError:
+            raise KubeError(f"the server does not serve {kind} in {api_version}", 404) from None
 
-    def raw(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> httpx.Response:
-        content = None if body is None else (body if isinstance(body, str | bytes) else json.dumps(body))
-        return self.http.request(method, path, content=content, headers={"Content-Type": content_type})
+    def served(self, api_version: str, kind: str) -> bool:
+        try:
+            self.resource(api_version, kind)
+        except KubeError:
+            return False
+        return True
 
-    def patch_status(self, kind: str, name: str, namespace: str, patch: Obj) -> Obj:
-        """A merge patch of the status subresource (what a kubelet or controller would write)."""
-        response = self.raw("PATCH", resource_path(kind, namespace, name) + "/status", patch,
-                            "application/merge-patch+json")
-        self._check(response)
+    def path_of(self, obj: Obj) -> str:
+        res = self.resource(obj["apiVersion"], obj["kind"])
+        return res.path(obj["metadata"].get("namespace"), obj["metadata"]["name"])
+
+    # --- requests --------------------------------------------------------------------------------
+    def _json(self, method: str, path: str, **kwargs: Any) -> Obj:
+        response = self.http.request(method, path, **kwargs)
+        self.check(response)
         body: Obj = response.json()
         return body
 
     @staticmethod
-    def _check(response: httpx.Response) -> None:
+    def check(response: httpx.Response) -> None:
         if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            message = body.get("message") or response.text[:500]
             raise KubeError(f"{response.request.method} {response.request.url.path}: {response.status_code} "
-                            f"{response.text[:500]}")
+                            f"{message}", response.status_code, body)
 
-    # --- kubectl ---------------------------------------------------------------------------------
-    def env(self) -> dict[str, str]:
-        path = os.pathsep.join([*(str(d) for d in self.bin_dirs), os.environ.get("PATH", "")])
-        return os.environ | {"KUBECONFIG": str(self.kubeconfig), "PATH": path}
+    @staticmethod
+    def warnings(response: httpx.Response) -> tuple[str, ...]:
+        # RFC 7234 warning headers: `299 - "text"`.
+        return tuple(w.split(" ", 2)[-1].strip('"') for w in response.headers.get_list("warning"))
 
-    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True,
-                timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(self.kubectl_path), *args], input=stdin, env=self.env(), capture_output=True,
-                              text=True, timeout=timeout, check=False)
-        if check and proc.returncode != 0:
-            raise KubeError(f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        return proc
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj | None:
+        response = self.http.get(self.resource(api_version, kind).path(namespace, name))
+        if response.status_code == 404:
+            return None
+        self.check(response)
+        body: Obj = response.json()
+        return body
 
-    def apply(self, objects: Iterable[Obj], *, field_manager: str = "matjip-sim") -> str:
-        """Server-side apply (admission, defaulting, field ownership on the server)."""
-        docs = list(objects)
-        if not docs:
-            return ""
-        text = yaml.safe_dump_all(docs, sort_keys=False)
-        proc = self.kubectl("apply", "--server-side", "--force-conflicts", f"--field-manager={field_manager}",
-                            "-f", "-", stdin=text)
-        return proc.stdout
+    def live(self, obj: Obj) -> Obj | None:
+        """The server's copy of a rendered object (None: not there)."""
+        return self.get(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], obj["metadata"].get("namespace"))
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None, *,
+             labels: Mapping[str, str] | None = None) -> list[Obj]:
+        params = {"labelSelector": ",".join(f"{k}={v}" for k, v in labels.items())} if labels else {}
+        items: list[Obj] = self._json("GET", self.resource(api_version, kind).path(namespace), params=params)["items"]
+        return items
+
+    def apply(self, obj: Obj, *, field_manager: str, dry_run: bool = False) -> Applied:
+        """Server-side apply with strict field validation: admission, defaulting and schema validation all
+        run on the server, and a field the schema does not know is an error instead of being dropped."""
+        params = {"fieldManager": field_manager, "force": "true", "fieldValidation": "Strict"}
+        if dry_run:
+            params["dryRun"] = "All"
+        response = self.http.patch(self.path_of(obj), params=params, content=json.dumps(obj),
+                                   headers={"Content-Type": "application/apply-patch+yaml"})
+        self.check(response)
+        return Applied(response.json(), self.warnings(response))
+
+    def create(self, obj: Obj, *, dry_run: bool = False) -> Applied:
+        res = self.resource(obj["apiVersion"], obj["kind"])
+        params = {"fieldValidation": "Strict", **({"dryRun": "All"} if dry_run else {})}
+        response = self.http.post(res.path(obj["metadata"].get("namespace")), params=params, json=obj)
+        self.check(response)
+        return Applied(response.json(), self.warnings(response))
+
+    def delete(self, obj: Obj, propagation: str = "Background") -> None:
+        response = self.http.request("DELETE", self.path_of(obj),
+                                     json={"kind": "DeleteOptions", "apiVersion": "v1",
+                                           "propagationPolicy": propagation})
+        if response.status_code != 404:
+            self.check(response)
 
 
-def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.5) -> T:
+def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.3) -> T:
     """Poll `check` until it returns something truthy; its last exception is part of the timeout."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -174,8 +197,8 @@ def kubeconfig_text(server: str, ca_cert: Path, user: str, token: str) -> str:
     return yaml.safe_dump({
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "matjip-sim", "cluster": {"server": server, "certificate-authority": str(ca_cert)}}],
+        "clusters": [{"name": "matjip", "cluster": {"server": server, "certificate-authority": str(ca_cert)}}],
         "users": [{"name": user, "user": {"token": token}}],
-        "contexts": [{"name": "matjip-sim", "context": {"cluster": "matjip-sim", "user": user}}],
-        "current-context": "matjip-sim",
+        "contexts": [{"name": "matjip", "context": {"cluster": "matjip", "user": user}}],
+        "current-context": "matjip",
     }, sort_keys=False)

@@ -1,9 +1,9 @@
-"""Where a simulated cluster lives: its folder under .data/ and its loopback ports.
+"""Where a cluster lives: its folder and its loopback ports.
 
 Ports sit in 16400-16419 (+ MATJIP_DEVSTACK_PORT_OFFSET), below Linux's ephemeral range and away from
 the local stack's (PostgreSQL 55432, Redis 56379, Kafka 59092, Prometheus 59090, services 8080-8107),
 so several checkouts' stacks and clusters run side by side. The test suite uses its own layout
-(another folder, ports +10), so it never touches a cluster a developer started.
+(a temporary folder, ports +10), so it never touches a cluster a developer started.
 """
 
 from __future__ import annotations
@@ -44,38 +44,10 @@ class Layout:
     def apiserver_port(self) -> int:
         return self.port_base + 2
 
-    @property
-    def controller_manager_port(self) -> int:
-        return self.port_base + 3
-
-    @property
-    def scheduler_port(self) -> int:
-        return self.port_base + 4
-
-    @property
-    def kwok_port(self) -> int:
-        return self.port_base + 5
-
-    @property
-    def rollouts_metrics_port(self) -> int:
-        return self.port_base + 6
-
-    @property
-    def rollouts_healthz_port(self) -> int:
-        return self.port_base + 7
-
-    @property
-    def prometheus_port(self) -> int:
-        return self.port_base + 8
-
     # --- files ---------------------------------------------------------------------------------------
     @property
     def server(self) -> str:
         return f"https://127.0.0.1:{self.apiserver_port}"
-
-    @property
-    def prometheus_url(self) -> str:
-        return f"http://127.0.0.1:{self.prometheus_port}"
 
     @property
     def pki(self) -> Path:
@@ -92,10 +64,6 @@ class Layout:
     @property
     def run(self) -> Path:
         return self.home / "run"
-
-    @property
-    def kubeconfigs(self) -> Path:
-        return self.home / "kubeconfigs"
 
     @property
     def admin_kubeconfig(self) -> Path:

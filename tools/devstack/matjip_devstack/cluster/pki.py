@@ -1,9 +1,8 @@
 """Keys, certificates and tokens of a simulated cluster, made fresh for each cluster (never committed).
 
 - a CA and the API server's serving certificate (127.0.0.1 / localhost / kubernetes.default.svc);
-- the service-account signing key pair (the API server issues and verifies bound tokens with it;
-  kube-controller-manager signs its controllers' tokens with it);
-- random bearer tokens for the admin and the core components (the API server's token auth file).
+- the service-account signing key pair (the API server issues and verifies bound tokens with it);
+- a random bearer token for the admin (the API server's token auth file).
 """
 
 from __future__ import annotations
@@ -19,14 +18,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-# Users the API server knows by token. kube-controller-manager and kube-scheduler use the names
-# Kubernetes' bootstrap RBAC binds their roles to; the admin is in system:masters.
+# Users the API server knows by token: name -> (user, groups). The admin is in system:masters.
 TOKEN_USERS: dict[str, tuple[str, str]] = {
     "admin": ("matjip-admin", "system:masters"),
-    "kube-controller-manager": ("system:kube-controller-manager", ""),
-    "kube-scheduler": ("system:kube-scheduler", ""),
-    # kwok plays every kubelet (node status, leases, pod status, deletions): a node-wide identity.
-    "kwok": ("system:kwok", "system:masters"),
 }
 
 
