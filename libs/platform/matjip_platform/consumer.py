@@ -26,7 +26,7 @@ from matjip_platform.envelope import Envelope, InvalidMessage
 from matjip_platform.handlers import EventHandlers, Handler, HandlerContext
 from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.settings import ServiceSettings
-from matjip_platform.telemetry import context_from_headers, tracer
+from matjip_platform.telemetry import bookkeeping, context_from_headers, tracer
 from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -140,7 +140,11 @@ class EventConsumer(Generic[C]):
                 if handler is None:
                     outcomes[position] = "ignored"  # another service's event on a shared topic
                     continue
-                work[position] = _Work(record, envelope, envelope.parse(), handler)
+                event = envelope.parse()
+                if not self.handlers.wants(envelope.event_type, event):
+                    outcomes[position] = "ignored"  # a kind of this event the service does not act on
+                    continue
+                work[position] = _Work(record, envelope, event, handler)
             except InvalidMessage as exc:
                 await self._dead_letter(record, "invalid", str(exc))
                 outcomes[position] = "dead_lettered"
@@ -167,7 +171,8 @@ class EventConsumer(Generic[C]):
             firsts: dict[Any, int] = {}
             for position, item in work.items():
                 firsts.setdefault(item.envelope.event_id, position)
-            claimed = await inbox.claim(uow.conn, self.group_id, [work[p].envelope for p in firsts.values()])
+            with bookkeeping():
+                claimed = await inbox.claim(uow.conn, self.group_id, [work[p].envelope for p in firsts.values()])
             for position, item in work.items():
                 if firsts[item.envelope.event_id] != position or item.envelope.event_id not in claimed:
                     outcomes[position] = "duplicate"
@@ -182,7 +187,9 @@ class EventConsumer(Generic[C]):
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
                 async with self.unit_of_work() as uow:
-                    if not await inbox.claim(uow.conn, self.group_id, [item.envelope]):
+                    with bookkeeping():
+                        claimed = await inbox.claim(uow.conn, self.group_id, [item.envelope])
+                    if not claimed:
                         outcome = "duplicate"
                     else:
                         await self._run_handler(uow, item, attempt=attempt)

@@ -20,10 +20,12 @@ async def claim(conn: AsyncConnection, consumer_group: str, envelopes: Sequence[
         return set()
     result = await conn.execute(
         insert(processed_events)
-        .values([
-            {"consumer_group": consumer_group, "event_id": env.event_id, "event_type": env.event_type}
-            for env in envelopes
-        ])
+        .values(
+            [
+                {"consumer_group": consumer_group, "event_id": env.event_id, "event_type": env.event_type}
+                for env in envelopes
+            ]
+        )
         .on_conflict_do_nothing()
         .returning(processed_events.c.event_id)
     )

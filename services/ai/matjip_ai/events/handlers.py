@@ -10,7 +10,7 @@ import asyncio
 from matjip_ai.components import AiComponents
 from matjip_ai.domain.embedding import Embedder, Vectors
 from matjip_ai.domain.menu import supersedes
-from matjip_ai.domain.order_history import followed_status
+from matjip_ai.domain.order_history import FINAL_STATUSES, followed_status
 from matjip_ai.domain.questions import passages
 from matjip_ai.repository import read_models
 from matjip_contracts.events import MenuItemUpdated, OrderPlaced, OrderStatusChanged, ReviewPosted, StoreUpdated
@@ -61,7 +61,9 @@ async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
     await read_models.save_placed_order(ctx.conn, event.order_id, event.customer_id, event.store_id, event.lines)
 
 
-@handlers.on(OrderStatusChanged)
+# Recommendations read only final statuses (COMPLETED counts, CANCELLED never will): the statuses on the way
+# are skipped before any transaction.
+@handlers.on(OrderStatusChanged, only=lambda event: event.status in FINAL_STATUSES)
 async def on_order_status_changed(ctx: Context, event: OrderStatusChanged) -> None:
     current = await read_models.locked_order_status(ctx.conn, event.order_id)
     followed = followed_status(current, event.status)
