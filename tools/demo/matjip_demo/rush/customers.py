@@ -11,7 +11,7 @@ from typing import Any
 
 from matjip_demo.client import ApiError, Person
 from matjip_demo.rush.crowd import Shopper
-from matjip_demo.rush.plan import QUESTION_SHARE, QUESTIONS, REVIEW_SHARE, SHORT_REVIEWS, Journey, human_pause
+from matjip_demo.rush.plan import QUESTION_SHARE, QUESTIONS, REVIEW_SHARE, SHORT_REVIEWS, Journey
 from matjip_demo.rush.shared import RushState
 
 FINAL = frozenset({"COMPLETED", "CANCELLED"})
@@ -50,7 +50,7 @@ async def _fill_cart(rush: RushState, person: Person, dishes: list[dict[str, Any
         # The first dish starts a new cart, whatever a previous visit left in it.
         params = {"replace": "true"} if position == 0 else None
         cart = (await person.call("PUT", f"/api/order/cart/items/{dish['id']}", json=body, params=params)).json()
-        await rush.pause(human_pause(rush.rng, 0.5, 3.0))
+        await rush.human(0.5, 3.0)
     if len(chosen) > 1 and rush.rng.random() < 0.15:  # second thoughts about one dish
         cart = (await person.call("DELETE", f"/api/order/cart/items/{chosen[-1]['id']}")).json()
     return cart
@@ -81,7 +81,7 @@ async def _check_out(rush: RushState, shopper: Shopper, journey: Journey) -> dic
 async def _follow(rush: RushState, person: Person, order_id: str, *, cancel: bool) -> dict[str, Any]:
     """Watch the order like an app does, until it ends or stops moving for a while (the person gives up)."""
     if cancel:
-        await rush.pause(human_pause(rush.rng, 1.0, 6.0))
+        await rush.human(1.0, 6.0)
         try:
             await person.post(f"/api/order/orders/{order_id}/cancel")
         except ApiError as exc:
@@ -98,7 +98,7 @@ async def _follow(rush: RushState, person: Person, order_id: str, *, cancel: boo
             last, since = order["status"], time.monotonic()
         elif time.monotonic() - since > rush.plan.follow_seconds:
             return order
-        await rush.pause(human_pause(rush.rng, 2.0, 5.0))
+        await rush.human(2.0, 5.0)
 
 
 async def _review(rush: RushState, person: Person, order: dict[str, Any]) -> None:
@@ -111,7 +111,7 @@ async def _review(rush: RushState, person: Person, order: dict[str, Any]) -> Non
         if response.status_code == 201:
             rush.stats.reviews += 1
             return
-        await rush.pause(1.0)
+        await asyncio.sleep(1.0)
     raise ApiError(response)
 
 
@@ -129,7 +129,7 @@ async def visit(rush: RushState, shopper: Shopper, journey: Journey) -> None:
         if not dishes:
             rush.stats.refused("all_sold_out")
             return
-        await rush.pause(human_pause(rush.rng, 1.0, 6.0))
+        await rush.human(1.0, 6.0)
         cart = await _fill_cart(rush, person, dishes)
         if journey is Journey.ABANDON:
             rush.stats.abandoned += 1

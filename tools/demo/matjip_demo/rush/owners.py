@@ -33,7 +33,7 @@ async def _take_through(rush: RushState, desk: Desk, order_id: str, status: str)
         answer = rush.answer_for(order_id)
         if answer is Answer.NO_ANSWER:
             return
-        await rush.pause(human_pause(rng, 2.0, 10.0))
+        await rush.human(2.0, 10.0)
         if answer is Answer.REJECT:
             await owner.post(f"{path}/reject", {"reason": rng.choice(REJECT_REASONS)})
             return
@@ -41,16 +41,16 @@ async def _take_through(rush: RushState, desk: Desk, order_id: str, status: str)
         await owner.post(f"{path}/accept", {"prep_minutes": prep})
         status = "ACCEPTED"
     if status == "ACCEPTED":
-        await rush.pause(human_pause(rng, 1.0, 4.0))
+        await rush.human(1.0, 4.0)
         await owner.post(f"{path}/preparing")
         status = "PREPARING"
     if status == "PREPARING":
         kitchen = desk.prep_minutes * rush.plan.kitchen_seconds_per_minute
-        await rush.pause(kitchen * rng.uniform(0.7, 1.3))
+        await asyncio.sleep(kitchen * rng.uniform(0.7, 1.3))
         await owner.post(f"{path}/ready")
         status = "READY"
     if status == "READY":
-        await rush.pause(human_pause(rng, 2.0, 10.0))  # the rider (or the owner's own) is on the way
+        await rush.human(2.0, 10.0)  # the rider (or the owner's own) is on the way
         await owner.post(f"{path}/delivered" if desk.delivers_itself else f"{path}/picked-up")
 
 
@@ -74,7 +74,7 @@ async def work_the_desk(rush: RushState, desk: Desk, stop: asyncio.Event) -> Non
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=human_pause(rush.rng, 1.5, 5.0))
+                await asyncio.wait_for(stop.wait(), timeout=human_pause(rush.rng, 1.5, 5.0) * rush.plan.pace)
     finally:
         for task in tasks:
             task.cancel()

@@ -80,12 +80,15 @@ class RushPlan:
     kitchen_seconds_per_minute: float = 0.4  # a 15-minute preparation takes 6 s: the rush is a time-lapse
     drain_seconds: float = 120.0  # after the last arrival, how long owners may take to finish
     follow_seconds: float = 90.0  # how long a customer watches an order that does not move before leaving
+    pace: float = 1.0  # scales every human pause: below 1, people are brisker than life (tests)
 
     def __post_init__(self) -> None:
         if not 0 < self.rate <= 50:
             raise ValueError("--rate must be above 0 and at most 50 customers per second")
         if not 0 < self.minutes <= 120:
             raise ValueError("--minutes must be above 0 and at most 120")
+        if not 0 < self.pace <= 10:
+            raise ValueError("pace must be above 0 and at most 10")
 
     @property
     def seconds(self) -> float:

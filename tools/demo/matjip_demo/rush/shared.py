@@ -13,7 +13,7 @@ from typing import TypeVar
 import httpx
 
 from matjip_demo.client import ApiError, Person
-from matjip_demo.rush.plan import ANSWERS, Answer, Deck, RushPlan
+from matjip_demo.rush.plan import ANSWERS, Answer, Deck, RushPlan, human_pause
 from matjip_demo.rush.stats import BUSINESS_REFUSALS, RushStats
 
 T = TypeVar("T")
@@ -38,8 +38,9 @@ class RushState:
             self.stats.answers[self.answers[order_id]] += 1
         return self.answers[order_id]
 
-    async def pause(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    async def human(self, low: float, high: float) -> None:
+        """Wait as long as a person takes for something that takes them `low` to `high` seconds."""
+        await asyncio.sleep(human_pause(self.rng, low, high) * self.plan.pace)
 
     async def guarded(self, who: str, action: Callable[[], Awaitable[T]]) -> T | None:
         """Run one person's action; a business refusal is counted as one, anything unexpected as an error."""

@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from matjip_demo.accounts import DemoCredentials
 from matjip_demo.city import City
@@ -42,25 +43,41 @@ class RushResult:
         return not self.stats.errors and not self.settled.unsettled
 
 
+async def _all_stores(anyone: Person) -> list[dict[str, Any]]:
+    stores: list[dict[str, Any]] = []
+    while True:
+        page = await anyone.get("/api/store/stores", params={"limit": 100, "offset": len(stores)}, auth=False)
+        stores += page["items"]
+        if not page["items"] or len(stores) >= page["total"]:
+            return stores
+
+
 async def _desks(city: City, edge_url: str, credentials: DemoCredentials) -> list[Desk]:
-    """Every store of the city with its owner signed in (the city must have been seeded)."""
-    owners: dict[str, Person] = {}
-    desks: list[Desk] = []
-    for index, spec in enumerate(city.owners):
-        email = city.email(spec.key)
-        owners[spec.key] = Person(edge_url, email, credentials.password(email), phone_address(index))
-    for store in city.stores:
-        owner = owners[store.owner]
-        if not owner.user_id:
+    """The city's stores that are on the platform, each with its owner signed in."""
+    owners = {
+        spec.key: Person(edge_url, city.email(spec.key), credentials.password(city.email(spec.key)), phone_address(i))
+        for i, spec in enumerate(city.owners)
+    }
+    names = {s.name for s in city.stores}
+    listed = [s for s in await _all_stores(next(iter(owners.values()))) if s["name"] in names]
+    present = [s for s in city.stores if any(found["name"] == s.name for found in listed)]
+    if not present:
+        raise RushError(f"none of the stores of {city.name} is on the platform: run ./matjip demo seed first")
+    gate = asyncio.Semaphore(4)  # auth hashes passwords: a few at a time
+
+    async def sign_in(owner: Person) -> None:
+        async with gate:
             await owner.sign_in()
-        page = await owner.get("/api/store/stores", params={"owner_id": owner.user_id, "limit": 100})
-        found = next((s for s in page["items"] if s["name"] == store.name), None)
-        if found is None:  # a partial city (./matjip demo seed --only ...)
+
+    await asyncio.gather(*(sign_in(owners[key]) for key in {s.owner for s in present}))
+    desks = []
+    for store in present:  # a partial city (./matjip demo seed --only ...) has fewer
+        owner = owners[store.owner]
+        found = next((s for s in listed if s["name"] == store.name and s["owner_id"] == owner.user_id), None)
+        if found is None:  # a store of that name, but someone else's
             continue
         delivers_itself = store.kind in ("피자", "치킨")  # these send their own riders
         desks.append(Desk(owner, str(found["id"]), store.name, store.prep_minutes, delivers_itself))
-    if not desks:
-        raise RushError(f"none of the stores of {city.name} is on the platform: run ./matjip demo seed first")
     return desks
 
 
@@ -79,6 +96,7 @@ async def _settle(rush: RushState, *, manual_store_id: str | None) -> Settled:
         for order_id, person in list(pending.items()):
             order = await person.get(f"/api/order/orders/{order_id}")
             status = order["status"]
+            rush.stats.saw(order_id, status)
             if status == "COMPLETED":
                 settled.final["completed"] += 1
             elif status == "CANCELLED":
@@ -141,7 +159,7 @@ async def run_rush(
             journey = journeys.draw()
             shopper = _pick(crowd, journey, rng)
             if shopper is None:  # everyone is busy: the rate outruns the crowd
-                rush.stats.refused("crowd_busy")
+                rush.stats.skipped += 1
                 continue
             shopper.busy = True
             task = asyncio.create_task(visit(rush, shopper, journey))

@@ -65,6 +65,7 @@ class RushStats:
     reviews: int = 0
     questions: int = 0
     rate_limited: int = 0
+    skipped: int = 0  # arrivals with the whole crowd busy: the rate outruns the crowd
     _placed_at: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
 
     def placed(self, order_id: str, status: str, seconds: float, now: float) -> None:
@@ -104,32 +105,34 @@ class RushStats:
         return " · ".join(parts)
 
     def summary_lines(self, settled: Settled, *, minutes: float, stores: int, crowd: int) -> list[str]:
-        lines = [f"dinner rush over: {minutes:g} min, {stores} stores open, {crowd} customers"]
+        lines = [f"dinner rush over: {minutes:g} min, {stores} stores, {crowd} customers"]
         if self.checkout_seconds:
             p50, p95 = percentile(self.checkout_seconds, 50), percentile(self.checkout_seconds, 95)
             mean = statistics.fmean(self.checkout_seconds)
             latency = f"checkout p50 {p50:.2f}s p95 {p95:.2f}s mean {mean:.2f}s"
-            lines.append(f"  orders placed       {self.orders:>5}   {latency}")
+            lines.append(f"  {'orders placed':<28} {self.orders:>5}   {latency}")
         else:
-            lines.append("  orders placed           0")
+            lines.append(f"  {'orders placed':<28} {0:>5}")
         for outcome, count in sorted(settled.final.items(), key=lambda item: -item[1]):
-            lines.append(f"  {outcome:<19} {count:>5}")
+            lines.append(f"  {outcome:<28} {count:>5}")
         if settled.waiting:
-            lines.append(f"  {'still awaiting store':<19} {settled.waiting:>5}   (owners who did not answer: order "
+            lines.append(f"  {'still awaiting store':<28} {settled.waiting:>5}   (owners who did not answer: order "
                          "cancels them when the acceptance window closes)")
-        lines.append(f"  {'double taps':<19} {self.double_taps:>5}   (one order each, same Idempotency-Key)")
-        lines.append(f"  {'carts abandoned':<19} {self.abandoned:>5}")
-        lines.append(f"  {'reviews, questions':<19} {self.reviews:>5}, {self.questions}")
+        lines.append(f"  {'double taps':<28} {self.double_taps:>5}   (one order each, same Idempotency-Key)")
+        lines.append(f"  {'carts abandoned':<28} {self.abandoned:>5}")
+        lines.append(f"  {'reviews, questions':<28} {self.reviews:>5}, {self.questions}")
         owner = ", ".join(f"{a.value} {n}" for a, n in self.answers.items())
-        lines.append(f"  {'owners':<19} {owner or '-'}")
+        lines.append(f"  {'owners':<28} {owner or '-'}")
         refusals = ", ".join(f"{code} {n}" for code, n in self.refusals.most_common())
-        lines.append(f"  {'business refusals':<19} {sum(self.refusals.values()):>5}   {refusals}".rstrip())
+        lines.append(f"  {'business refusals':<28} {sum(self.refusals.values()):>5}   {refusals}".rstrip())
+        if self.skipped:
+            lines.append(f"  {'arrivals skipped':<28} {self.skipped:>5}   (the whole crowd was busy)")
         if self.rate_limited:
-            lines.append(f"  {'rate limited (429)':<19} {self.rate_limited:>5}   waited out; the rate is too high")
+            lines.append(f"  {'rate limited (429)':<28} {self.rate_limited:>5}   waited out; the rate is too high")
         errors = ", ".join(f"{kind} {n}" for kind, n in self.errors.most_common())
-        lines.append(f"  {'errors':<19} {sum(self.errors.values()):>5}   {errors}".rstrip())
+        lines.append(f"  {'errors':<28} {sum(self.errors.values()):>5}   {errors}".rstrip())
         lines += [f"    {sample}" for sample in self.error_samples]
         if settled.unsettled:
-            lines.append(f"  {'NOT SETTLED':<19} {len(settled.unsettled):>5}")
+            lines.append(f"  {'NOT SETTLED':<28} {len(settled.unsettled):>5}")
             lines += [f"    {problem}" for problem in settled.unsettled[:MAX_ERROR_SAMPLES]]
         return lines
