@@ -85,13 +85,10 @@ class Person:
     async def sign_up(self, display_name: str, role: str) -> bool:
         """Create the account; False when it already exists (then `sign_in` tells whether it is ours)."""
         body = {"email": self.email, "password": self.password, "display_name": display_name, "role": role}
-        response = await self._send("POST", "/api/auth/signup", json=body, auth=False)
+        response = await self.call("POST", "/api/auth/signup", json=body, ok=(201, 409), auth=False)
         if response.status_code == 201:
             self.user_id = str(response.json()["user_id"])
-            return True
-        if response.status_code == 409:
-            return False
-        raise ApiError(response)
+        return response.status_code == 201
 
     async def join(self, display_name: str, role: str, *, probably_exists: bool) -> bool:
         """Sign in, signing up first if the account does not exist yet; True if this made the account.
@@ -111,11 +108,8 @@ class Person:
         return created
 
     async def sign_in(self) -> None:
-        response = await self._send(
-            "POST", "/api/auth/login", json={"email": self.email, "password": self.password}, auth=False
-        )
-        if response.status_code != 200:
-            raise ApiError(response)
+        credentials = {"email": self.email, "password": self.password}
+        response = await self.call("POST", "/api/auth/login", json=credentials, ok=(200,), auth=False)
         self._keep(response.json())
         if not self.user_id:
             me = await self.get("/api/auth/me")
@@ -133,9 +127,8 @@ class Person:
             await self.sign_in()
         assert self.tokens is not None
         if self.tokens.expires_at - time.monotonic() < REFRESH_MARGIN_SECONDS:
-            response = await self._send(
-                "POST", "/api/auth/refresh", json={"refresh_token": self.tokens.refresh}, auth=False
-            )
+            body = {"refresh_token": self.tokens.refresh}
+            response = await self.call("POST", "/api/auth/refresh", json=body, ok=None, auth=False)
             if response.status_code == 200:
                 self._keep(response.json())
             else:  # refresh token gone (e.g. auth's Redis was flushed): a person simply logs in again
@@ -145,29 +138,6 @@ class Person:
 
     # --- requests ------------------------------------------------------------------------------
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        auth: bool = True,
-    ) -> httpx.Response:
-        all_headers = dict(headers or {})
-        for _ in range(MAX_RATE_LIMIT_WAITS + 1):
-            if auth:
-                all_headers["Authorization"] = f"Bearer {await self._fresh_token()}"
-            response = await self.client.request(
-                method, path, json=json, params=httpx.QueryParams(params or {}), headers=all_headers
-            )
-            if response.status_code != 429:
-                return response
-            self.rate_limited += 1
-            await asyncio.sleep(min(float(response.headers.get("retry-after", "1") or 1), 10.0))
-        return response
-
     async def call(
         self,
         method: str,
@@ -176,12 +146,22 @@ class Person:
         json: Any = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
-        ok: tuple[int, ...] = (200, 201),
+        ok: tuple[int, ...] | None = (200, 201),
         auth: bool = True,
     ) -> httpx.Response:
-        """The response if its status is in `ok`; otherwise ApiError."""
-        response = await self._send(method, path, json=json, params=params, headers=headers, auth=auth)
-        if response.status_code not in ok:
+        """The response if its status is in `ok` (any status with `ok=None`); otherwise ApiError."""
+        all_headers = dict(headers or {})
+        for _ in range(MAX_RATE_LIMIT_WAITS + 1):
+            if auth:
+                all_headers["Authorization"] = f"Bearer {await self._fresh_token()}"
+            response = await self.client.request(
+                method, path, json=json, params=httpx.QueryParams(params or {}), headers=all_headers
+            )
+            if response.status_code != 429:
+                break
+            self.rate_limited += 1
+            await asyncio.sleep(min(float(response.headers.get("retry-after", "1") or 1), 10.0))
+        if ok is not None and response.status_code not in ok:
             raise ApiError(response)
         return response
 
