@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,23 @@ def platform_is_empty(edge_url: str) -> bool:
     return int(response.json()["total"]) == 0
 
 
+def wants_the_city(*, empty: bool, asked_for: bool, ask: Callable[[str], str] | None) -> bool:
+    """Whether `./matjip up` loads the demo city: only on an empty platform, and only when asked for
+    (`--seed`) or accepted at the prompt (`ask`, on a terminal); never forced."""
+    if not empty:
+        return False
+    if asked_for:
+        return True
+    if ask is None:
+        return False
+    try:
+        answer = ask("The platform is empty. Load the demo city (35 stores in 성수동 with menus and reviews, "
+                     "a few minutes)? [Y/n] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("", "y", "yes")
+
+
 def account_rows(target: Target) -> list[tuple[str, str]]:
     """What `./matjip up` prints about the demo accounts."""
     city = load_city()
@@ -66,7 +84,7 @@ def seed(target: Target, only: list[str] | None = None) -> int:
         return 1
     city = load_city()
     if only:
-        city = city.only([city.demo.store, *only])
+        city = city.only(only)
     say(f"seeding {city.name} through {target.urls.edge} ...")
     try:
         seeded, report = asyncio.run(seed_city(city, target.urls.edge, target.credentials(city), progress=say))

@@ -37,3 +37,23 @@ def test_the_file_sources_in_bash_and_reads_back(tmp_path: Path) -> None:
     shell = subprocess.run(["bash", "-c", f"source {env} && echo \"$DEMO_STORE_NAME|$DEMO_OWNER_PASSWORD\""],
                            capture_output=True, text=True, check=True)
     assert shell.stdout.strip() == f"뚝섬 24시 분식|{owner.password}"
+
+
+def test_up_offers_the_city_only_on_an_empty_platform_and_never_forces_it() -> None:
+    from matjip_demo.commands import wants_the_city
+
+    def yes(_: str) -> str:
+        return ""
+
+    def no(_: str) -> str:
+        return "n"
+
+    def closed(_: str) -> str:
+        raise EOFError
+
+    assert wants_the_city(empty=True, asked_for=False, ask=yes)  # Enter at the prompt: yes
+    assert not wants_the_city(empty=True, asked_for=False, ask=no)
+    assert not wants_the_city(empty=True, asked_for=False, ask=closed)
+    assert not wants_the_city(empty=True, asked_for=False, ask=None)  # no terminal: only a hint
+    assert wants_the_city(empty=True, asked_for=True, ask=None)  # ./matjip up --seed
+    assert not wants_the_city(empty=False, asked_for=True, ask=yes)  # a platform with stores is left alone

@@ -400,20 +400,12 @@ def _offer_demo_city(*, seed: bool) -> None:
 
     target = demo_target()
     try:
-        if not commands.platform_is_empty(target.urls.edge):
-            return
+        empty = commands.platform_is_empty(target.urls.edge)
     except httpx.HTTPError:
         return
-    if not seed and sys.stdin.isatty():
-        try:
-            answer = input("The platform is empty. Load the demo city (35 stores in 성수동 with menus and reviews, "
-                           "a few minutes)? [Y/n] ")
-        except EOFError:
-            answer = "n"
-        seed = answer.strip().lower() in ("", "y", "yes")
-    if seed:
+    if commands.wants_the_city(empty=empty, asked_for=seed, ask=input if sys.stdin.isatty() else None):
         commands.seed(target)
-    else:
+    elif empty:
         print("The platform is empty: `./matjip demo seed` loads a demo city, `./matjip demo rush` a dinner rush.",
               flush=True)
 

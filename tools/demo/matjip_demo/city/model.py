@@ -261,8 +261,19 @@ class City(_Data):
         raise KeyError(f"no owner {key!r} in {self.name}")
 
     def only(self, store_keys: list[str]) -> City:
-        """The same city with only some stores (and all its people): the tests' short version."""
+        """A smaller city: these stores (and the demo store), their owners and reviewers and the demo people.
+
+        The tests' short version, and `./matjip demo seed --only`.
+        """
         unknown = set(store_keys) - {s.key for s in self.stores}
         if unknown:
             raise KeyError(f"no stores {sorted(unknown)} in {self.name}")
-        return self.model_copy(update={"stores": tuple(s for s in self.stores if s.key in store_keys)})
+        keep = {self.demo.store, *store_keys}
+        stores = tuple(s for s in self.stores if s.key in keep)
+        owners = {self.demo.owner, *(s.owner for s in stores)}
+        customers = {self.demo.customer, *(r.by for s in stores for r in s.reviews)}
+        return self.model_copy(update={
+            "stores": stores,
+            "owners": tuple(o for o in self.owners if o.key in owners),
+            "customers": tuple(c for c in self.customers if c.key in customers),
+        })
