@@ -16,17 +16,15 @@ import shutil
 import subprocess
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from e2e_support import Platform, eventually
-from matjip_demo.accounts import DemoCredentials, Urls, demo_accounts, demo_credentials, write_demo_env
+from matjip_demo.accounts import Urls, demo_accounts, demo_credentials, write_demo_env
 from matjip_demo.city import City, load_city
 from matjip_demo.rush.plan import Journey, RushPlan
 from matjip_demo.rush.simulator import RushResult, run_rush
@@ -80,33 +78,42 @@ def demo_env(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.fixture(scope="module")
-def seeding(platform: Platform, demo_env: Path) -> Iterator[Seeding]:
+def seeding(platform: Platform, demo_env: Path) -> Seeding:
     city = load_city().only(STORES)
     credentials = demo_credentials(demo_env)
     write_demo_env(demo_env, city, credentials, Urls(platform.edge_url, platform.zipkin_url, "http://127.0.0.1:9"))
 
-    async def twice() -> tuple[SeededCity, SeedReport, SeedReport, Any]:
-        seeded, first = await seed_city(city, platform.edge_url, credentials, progress=print)
-        await seeded.close()
-        settle_everything(platform, city)
-        before = (row_counts(platform), topic_offsets(platform))
-        again, second = await seed_city(city, platform.edge_url, credentials, progress=print)
-        return again, first, second, before
+    async def seed_once() -> tuple[SeededCity, SeedReport]:
+        seeded, report = await seed_city(city, platform.edge_url, credentials, progress=print)
+        await seeded.close()  # connections reopen in whichever event loop uses its people next
+        return seeded, report
 
-    seeded, first, second, (rows, offsets) = asyncio.run(twice())
-    yield Seeding(city, seeded, first, second, rows, row_counts(platform), offsets, topic_offsets(platform))
-    asyncio.run(seeded.close())
+    seeded, first = asyncio.run(seed_once())
+    settle_everything(platform, seeded)
+    rows, offsets = row_counts(platform), topic_offsets(platform)
+    seeded, second = asyncio.run(seed_once())
+    return Seeding(city, seeded, first, second, rows, row_counts(platform), offsets, topic_offsets(platform))
 
 
-def settle_everything(platform: Platform, city: City) -> None:
-    """Wait until the events of the seeding have reached every read model (ai and notification last)."""
-    reviews = sum(len(s.reviews) for s in city.stores)
+def settle_everything(platform: Platform, seeded: SeededCity) -> None:
+    """Wait until the seeding's events have reached every read model (ai's index last) and nothing moves."""
+    for key, store in seeded.stores.items():
+        reviews = len(seeded.city.store(key).reviews)
 
-    def indexed() -> bool:
-        [row] = platform.sql("SELECT count(*) AS n FROM ai.reviews")
-        return bool(row["n"] >= reviews)
+        def indexed(store_id: str = store.store_id, reviews: int = reviews) -> bool:
+            [row] = platform.sql("SELECT count(*) AS n FROM ai.reviews WHERE store_id = $1", uuid.UUID(store_id))
+            return bool(row["n"] == reviews)
 
-    eventually(indexed, timeout=120, what=f"ai to index {reviews} reviews")
+        eventually(indexed, timeout=120, what=f"ai to index the {reviews} reviews of {key}")
+    previous: tuple[dict[str, int], dict[str, dict[int, int]]] | None = None
+
+    def still() -> bool:
+        nonlocal previous
+        now = (row_counts(platform), topic_offsets(platform))
+        settled, previous = now == previous, now
+        return settled
+
+    eventually(still, timeout=120, what="every table and topic to stop moving")
 
 
 # --- seeding ------------------------------------------------------------------------------------------
@@ -193,8 +200,7 @@ def rush(platform: Platform, seeding: Seeding, demo_env: Path) -> RushResult:
     # Brisk people and a fast kitchen: the e2e platform closes acceptance windows after a few seconds.
     plan = RushPlan(rate=1.0, minutes=0.75, seed=13, pace=0.2, kitchen_seconds_per_minute=0.05,
                     follow_seconds=30, drain_seconds=90)
-    credentials = DemoCredentials(demo_credentials(demo_env).people_key)
-    result = asyncio.run(run_rush(seeding.city, platform.edge_url, credentials, plan, out=print))
+    result = asyncio.run(run_rush(seeding.city, platform.edge_url, demo_credentials(demo_env), plan, out=print))
     print("\n".join(result.lines))
     return result
 

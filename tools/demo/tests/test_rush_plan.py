@@ -86,3 +86,20 @@ def test_the_summary_counts_outcomes_refusals_and_errors_apart() -> None:
     assert "NOT SETTLED" not in text
     settled.unsettled.append("o9: still PREPARING")
     assert "NOT SETTLED" in "\n".join(stats.summary_lines(settled, minutes=2, stores=3, crowd=30))
+
+
+def test_declined_cards_go_to_generated_neighbours_only() -> None:
+    from matjip_demo.accounts import DemoCredentials
+    from matjip_demo.city import load_city
+    from matjip_demo.rush.crowd import crowd_of
+    from matjip_demo.sandbox import Card
+
+    city = load_city()
+    for size in (10, 30, 60, 240):
+        crowd = crowd_of(city, "http://edge", DemoCredentials("k"), size, random.Random(1))
+        assert len(crowd) == size
+        declined = [s for s in crowd if s.card is Card.DECLINED]
+        assert len(declined) == max(1, size // 12)
+        assert all(s.person.email.startswith("guest-") for s in declined)  # the city's people always pay
+        assert city.email(city.demo.customer) not in {s.person.email for s in crowd}  # left to a person
+        assert len({s.person.address for s in crowd}) == size  # a phone each

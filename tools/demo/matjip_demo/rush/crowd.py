@@ -49,15 +49,18 @@ def guest_name(index: int) -> str:
 
 
 def crowd_of(city: City, edge_url: str, credentials: DemoCredentials, size: int, rng: random.Random) -> list[Shopper]:
-    """`size` shoppers: the city's customers first, then generated neighbours."""
+    """`size` shoppers: the city's customers, and generated neighbours for the rest. Only neighbours carry
+    the declined cards (one in twelve shoppers, at least one), so the city's own people always pay."""
+    declined = max(1, size // DECLINED_CARD_EVERY)
     people = [(c.key, c.name, c.at) for c in city.customers if c.key != city.demo.customer]
-    guests = [(f"guest-{i:03d}", guest_name(i), neighbour_place(city, rng)) for i in range(1, size + 1)]
+    people = people[: max(0, size - declined)]
+    guests = [(f"guest-{i:03d}", guest_name(i), neighbour_place(city, rng)) for i in range(1, size - len(people) + 1)]
     shoppers = []
-    for index, (key, name, at) in enumerate([*people, *guests][:size]):
+    for index, (key, name, at) in enumerate([*people, *guests]):
         email = city.email(key)
-        declined = key.startswith("guest-") and index % DECLINED_CARD_EVERY == 0
+        card = Card.DECLINED if index >= len(people) and index - len(people) < declined else Card.GOOD
         person = Person(edge_url, email, credentials.password(email), phone_address(CROWD_PHONES + index))
-        shoppers.append(Shopper(person, name, at, Card.DECLINED if declined else Card.GOOD))
+        shoppers.append(Shopper(person, name, at, card))
     return shoppers
 
 
