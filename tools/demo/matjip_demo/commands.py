@@ -16,7 +16,7 @@ from matjip_demo.city import City, load_city
 from matjip_demo.client import ApiError
 from matjip_demo.rush.plan import RushPlan
 from matjip_demo.rush.simulator import RushError, run_rush
-from matjip_demo.seed import SeedError, seed_city
+from matjip_demo.seed import SeedError, SeedReport, seed_city
 
 
 def say(line: str) -> None:
@@ -86,9 +86,13 @@ def seed(target: Target, only: list[str] | None = None) -> int:
     if only:
         city = city.only(only)
     say(f"seeding {city.name} through {target.urls.edge} ...")
+    async def seed_and_leave() -> SeedReport:
+        seeded, report = await seed_city(city, target.urls.edge, target.credentials(city), progress=say)
+        await seeded.close()  # in the event loop its connections belong to
+        return report
+
     try:
-        seeded, report = asyncio.run(seed_city(city, target.urls.edge, target.credentials(city), progress=say))
-        asyncio.run(seeded.close())
+        report = asyncio.run(seed_and_leave())
     except (SeedError, ApiError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
