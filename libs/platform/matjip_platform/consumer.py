@@ -148,7 +148,11 @@ class EventConsumer(Generic[C]):
             except InvalidMessage as exc:
                 await self._dead_letter(record, "invalid", str(exc))
                 outcomes[position] = "dead_lettered"
-        if work:
+        if len(work) == 1:
+            # A lone record needs no shared transaction; its failures count against its own attempts.
+            [(position, alone)] = work.items()
+            outcomes[position] = await self._handle_alone(alone)
+        elif work:
             try:
                 outcomes |= await self._handle_together(work)
             except Exception as exc:
