@@ -25,7 +25,9 @@ async def on_release_stock(ctx: HandlerContext[StoreComponents], command: Releas
 
 @handlers.on(RequestStoreAcceptance)
 async def on_request_store_acceptance(ctx: HandlerContext[StoreComponents], command: RequestStoreAcceptance) -> None:
-    await inbox.request_acceptance(ctx, command, now=datetime.now(UTC))
+    await inbox.request_acceptance(
+        ctx, command, now=datetime.now(UTC), on_new_deadline=ctx.components.deadlines_changed.set
+    )
 
 
 # Reviews need only to know which orders completed: the other statuses are skipped before any transaction.

@@ -117,6 +117,25 @@ async def insert_entry(conn: AsyncConnection, entry: InboxEntry) -> bool:
     return result.first() is not None
 
 
+async def lock_overdue_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[InboxEntry]:
+    """PENDING entries whose deadline passed, locked; rows another transaction holds are skipped."""
+    rows = await conn.execute(
+        select(inbox_entries)
+        .where(inbox_entries.c.status == InboxStatus.PENDING.value, inbox_entries.c.accept_by < now)
+        .order_by(inbox_entries.c.accept_by)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_entry(row) for row in rows]
+
+
+async def earliest_pending_deadline(conn: AsyncConnection) -> datetime | None:
+    found: datetime | None = await conn.scalar(
+        select(func.min(inbox_entries.c.accept_by)).where(inbox_entries.c.status == InboxStatus.PENDING.value)
+    )
+    return found
+
+
 async def save_entry(conn: AsyncConnection, entry: InboxEntry) -> None:
     await conn.execute(
         update(inbox_entries)
