@@ -304,9 +304,22 @@ class EventConsumer(Generic[C]):
 
 
 def _bound(envelope: Envelope) -> contextlib.AbstractContextManager[None]:
+    """Log lines about an event carry its order and the trace it travels in, also when written outside the
+    handler's span (the outcome of a batch is logged after its transaction)."""
     return structlog.contextvars.bound_contextvars(
-        event_type=envelope.event_type, event_id=str(envelope.event_id), order_id=envelope.payload.get("order_id")
+        event_type=envelope.event_type,
+        event_id=str(envelope.event_id),
+        order_id=envelope.payload.get("order_id"),
+        **_trace_id_of(envelope),
     )
+
+
+def _trace_id_of(envelope: Envelope) -> dict[str, str]:
+    # W3C traceparent: version-traceid-parentid-flags; the trace id is the second field.
+    parts = envelope.trace_headers.get("traceparent", "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32 and parts[1] != "0" * 32:
+        return {"trace_id": parts[1]}
+    return {}
 
 
 def _header(record: Record, name: str) -> str:

@@ -1,6 +1,7 @@
 """Outbox, relay, inbox and consumer against the real PostgreSQL and Kafka of the local stack."""
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from matjip_platform.consumer import EventConsumer
 from matjip_platform.db import Database
 from matjip_platform.envelope import Envelope
 from matjip_platform.handlers import EventHandlers, HandlerContext
+from matjip_platform.logging import setup_logging
 from matjip_platform.messaging_tables import MESSAGING_METADATA, outbox_events, processed_events
 from matjip_platform.outbox import Outbox
 from matjip_platform.relay import OutboxRelay
@@ -196,6 +198,25 @@ async def test_the_trace_of_the_writing_request_continues_on_kafka(harness: Harn
     await OutboxRelay(harness.db, harness.producer, source="test").flush(10)
     [(_, headers)] = await read(harness, harness.payment_events, expected=1)
     assert headers["traceparent"].split("-")[1] == trace_id
+
+
+async def test_the_line_of_a_handled_event_names_its_order_and_its_trace(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup_logging("test-service")
+    trace_id, order = uuid.uuid4().hex, uuid.uuid4()
+    traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-00"  # an unsampled trace still has its id
+    envelope = Envelope.wrap(authorized(order, 11), source="test", trace_headers={"traceparent": traceparent})
+    await harness.produce(envelope)
+
+    async def handled() -> bool:
+        return await harness.count(effects) == 1
+
+    await run_consumer(consumer_with(harness, record_effect), handled)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [processed] = [line for line in lines if line["event"] == "event_processed"]
+    assert processed["order_id"] == str(order)
+    assert processed["trace_id"] == trace_id
 
 
 Handler = Callable[[HandlerContext[None], PaymentAuthorized], Awaitable[None]]
