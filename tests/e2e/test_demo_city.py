@@ -259,7 +259,8 @@ def problems_with(platform: Platform, order_ids: list[uuid.UUID]) -> list[str]:
                 "store_rejected": row["inbox"] == "REJECTED",
                 "payment_failed": row["inbox"] is None and not charges,
                 "customer_cancelled": row["inbox"] in (None, "WITHDRAWN"),
-                "store_timeout": row["inbox"] == "WITHDRAWN",
+                # The store expires its own entry; WITHDRAWN when the order service's fallback got there first.
+                "store_timeout": row["inbox"] in ("EXPIRED", "WITHDRAWN"),
             }.get(row["cancel_reason"], row["cancel_reason"] in ("sold_out", "store_closed"))
             # Money and stock went back: no charge left standing, no reservation left held.
             ok = inbox_ok and not kept_money and row["reservation"] in (None, "RELEASED", "REJECTED")

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from opentelemetry import trace
 from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, insert, select, text
 
@@ -259,6 +260,37 @@ async def test_a_redelivered_event_takes_effect_once(harness: Harness) -> None:
     async with harness.db.transaction() as conn:
         amounts = sorted((await conn.scalars(select(effects.c.amount))).all())
     assert amounts == [1, 700]
+
+
+async def test_every_handled_offset_is_committed_by_the_time_the_consumer_stops(harness: Harness) -> None:
+    """Offsets are committed at most every COMMIT_INTERVAL while busy, not per batch; what was handled
+    is committed when the consumer stops, so a clean restart reads nothing twice."""
+    for amount in range(12):
+        await harness.produce(Envelope.wrap(authorized(uuid.uuid4(), amount), source="test"))
+
+    async def handled() -> bool:
+        return await harness.count(effects) == 12
+
+    consumer = consumer_with(harness, record_effect)
+    consumer.commit_interval = 3600.0  # never by the interval: when it idles or stops
+    await run_consumer(consumer, handled)
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=harness.settings.kafka_bootstrap)
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=harness.settings.kafka_bootstrap, group_id=harness.settings.consumer_group
+    )
+    await admin.start()
+    await reader.start()
+    try:
+        [described] = await admin.describe_topics([harness.payment_events])
+        partitions = [TopicPartition(harness.payment_events, p["partition"]) for p in described["partitions"]]
+        ends = await reader.end_offsets(partitions)
+        committed = {tp: await reader.committed(tp) for tp in partitions}
+    finally:
+        await reader.stop()
+        await admin.close()
+    assert sum(ends.values()) == 12
+    assert committed == {tp: (ends[tp] or None) for tp in partitions}
 
 
 async def test_a_batch_is_one_transaction_and_a_failing_record_is_retried_alone(harness: Harness) -> None:
