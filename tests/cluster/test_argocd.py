@@ -10,7 +10,7 @@ import yaml
 
 from matjip_devstack.cluster import argocd, chart
 from matjip_devstack.cluster.environments import Environment
-from matjip_devstack.cluster.kube import Kube
+from matjip_devstack.cluster.kube import Kube, difference
 
 Obj = dict[str, Any]
 ARGOCD_NAMESPACE = "argocd"
@@ -23,14 +23,6 @@ def _generated_application(environment: str, app: chart.Application) -> Obj:
     body: Obj = yaml.safe_load(yaml.safe_dump(template).replace("{{.service}}", app.service))
     body["metadata"]["namespace"] = ARGOCD_NAMESPACE
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **body}
-
-
-def _subset(small: object, big: object) -> bool:
-    if isinstance(small, dict) and isinstance(big, dict):
-        return all(k in big and _subset(v, big[k]) for k, v in small.items())
-    if isinstance(small, list) and isinstance(big, list):
-        return len(small) == len(big) and all(_subset(a, b) for a, b in zip(small, big, strict=True))
-    return small == big
 
 
 def test_projects_applicationsets_and_their_applications_are_accepted(kube: Kube) -> None:
@@ -47,7 +39,8 @@ def test_projects_applicationsets_and_their_applications_are_accepted(kube: Kube
         live = kube.live(obj)
         assert live is not None
         # Strict validation refused unknown fields; defaulting may add some, nothing said may change.
-        assert _subset(obj["spec"], live["spec"]), f"{obj['kind']}/{obj['metadata']['name']}: spec changed"
+        changed = difference(obj["spec"], live["spec"], "spec")
+        assert changed is None, f"{obj['kind']}/{obj['metadata']['name']}: {changed}"
 
 
 @pytest.mark.parametrize("environment", chart.ENVIRONMENTS)

@@ -10,6 +10,7 @@ controller): objects are admitted, defaulted, validated and stored, and nothing 
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ import yaml
 
 from matjip_devstack.cluster import chart
 from matjip_devstack.cluster.build import Binaries, ensure_binaries
-from matjip_devstack.cluster.kube import Kube, KubeError, kubeconfig_text, wait_for
+from matjip_devstack.cluster.kube import Kube, KubeError, kubeconfig_text, tls_context, wait_for
 from matjip_devstack.cluster.layout import Layout
 from matjip_devstack.cluster.pki import TOKEN_USERS, Pki, create_pki
 from matjip_devstack.processes import StackError, log_tail, read_pidfile, spawn, stop_pidfile
@@ -71,8 +72,9 @@ def crds_to_install() -> list[dict[str, Any]]:
     return wanted
 
 
-def _established(crd: dict[str, Any] | None) -> bool:
-    conditions = (crd or {}).get("status", {}).get("conditions", [])
+def _crd_established(kube: Kube, name: str) -> bool:
+    crd = kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name) or {}
+    conditions = crd.get("status", {}).get("conditions", [])
     return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
 
 
@@ -152,7 +154,7 @@ class Cluster:
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             # The default admission chain stays as it is (PodSecurity, ServiceAccount, LimitRanger, ...).
             "--profiling=false", f"--cert-dir={lay.home / 'apiserver-certs'}",
-        ], lambda: self._http_ok(f"{lay.server}/readyz", verify=str(pki.ca_cert),
+        ], lambda: self._http_ok(f"{lay.server}/readyz", verify=tls_context(pki.ca_cert),
                                  headers={"Authorization": f"Bearer {pki.token('admin')}"}),
             timeout=240)
 
@@ -162,8 +164,7 @@ class Cluster:
             kube.apply(doc, field_manager=FIELD_MANAGER)
         names = [str(d["metadata"]["name"]) for d in docs]
         for name in names:
-            wait_for(lambda n=name: _established(kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", n)),
-                     120, f"CRD {name} Established")
+            wait_for(functools.partial(_crd_established, kube, name), 120, f"CRD {name} Established")
         # Discovery lags Establishment a little: wait until every kind is served.
         kinds = [(f"{d['spec']['group']}/{v['name']}", d["spec"]["names"]["kind"])
                  for d in docs for v in d["spec"]["versions"] if v.get("served")]

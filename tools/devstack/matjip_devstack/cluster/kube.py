@@ -8,6 +8,7 @@ definition, not by a table here); writes are server-side applies with strict fie
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ class Kube:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(base_url=self.server, verify=str(self.ca_cert), timeout=30.0,
+            self._http = httpx.Client(base_url=self.server, verify=tls_context(self.ca_cert), timeout=30.0,
                                       headers={"Authorization": f"Bearer {self.token}"})
         return self._http
 
@@ -176,6 +177,11 @@ class Kube:
             self.check(response)
 
 
+def tls_context(ca_cert: Path) -> ssl.SSLContext:
+    """Trust the cluster's own CA (and nothing else) for the API server's certificate."""
+    return ssl.create_default_context(cafile=str(ca_cert))
+
+
 def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.3) -> T:
     """Poll `check` until it returns something truthy; its last exception is part of the timeout."""
     deadline = time.monotonic() + timeout
@@ -191,6 +197,30 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval:
             detail = f" (last error: {last_error})" if last_error else ""
             raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
         time.sleep(interval)
+
+
+def difference(sent: object, stored: object, path: str = "") -> str | None:
+    """Where `stored` does not hold `sent` unchanged (None: it does). The server may add fields (defaults),
+    never drop or alter what was sent; an empty value ("", [], {}, null) it omits is the same as unset."""
+    if isinstance(sent, dict) and isinstance(stored, dict):
+        for key, value in sent.items():
+            if key not in stored:
+                if value in ("", [], {}, None):
+                    continue
+                return f"{path}.{key}: dropped"
+            found = difference(value, stored[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(sent, list) and isinstance(stored, list):
+        if len(sent) != len(stored):
+            return f"{path}: {len(sent)} items sent, {len(stored)} stored"
+        for index, (a, b) in enumerate(zip(sent, stored, strict=True)):
+            found = difference(a, b, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    return None if sent == stored else f"{path}: sent {sent!r}, stored {stored!r}"
 
 
 def kubeconfig_text(server: str, ca_cert: Path, user: str, token: str) -> str:
