@@ -55,9 +55,11 @@ class _CrdLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore
 _CrdLoader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_scalar)
 
 
+@functools.cache
 def crds_to_install() -> list[dict[str, Any]]:
     """The CustomResourceDefinitions the cluster installs, from the projects' own manifests (fetched from
-    their Go modules by tools/deploy-tools/install.sh, at the versions the offline suite validates with)."""
+    their Go modules by tools/deploy-tools/install.sh, at the versions the offline suite validates with).
+    Parsed once per process (about 12 MB of YAML); callers must not change what it returns."""
     wanted: list[dict[str, Any]] = []
     for project, kinds in CRD_KINDS.items():
         for path in chart.crd_manifests(project):
