@@ -27,6 +27,7 @@ CACHE: Path = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "
 DEVSTACK_DIR: Path = Path(__file__).resolve().parent.parent
 ADMIN_ENV: Path = DATA / "admin.env"
 KEY_DIR: Path = DATA / "keys"
+SANDBOX_PG_KEY: Path = DATA / "sandbox-pg.key"
 
 
 def ensure_dirs() -> None:
