@@ -20,7 +20,7 @@ from matjip_platform import metrics
 from matjip_platform.auth import Principal, TokenVerifier, revoked_access_key
 from matjip_platform.errors import Forbidden, Unauthorized, install_error_handlers, problem_response
 from matjip_platform.ratelimit import RateLimiter
-from matjip_platform.telemetry import current_trace_headers
+from matjip_platform.telemetry import UnsampledRequestsMakeNoSpans, current_trace_headers
 
 UNTRACKED_PATHS = ("/health/", "/metrics")
 
@@ -179,9 +179,7 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
-            raise Forbidden(
-                f"This action needs the role {' or '.join(r.value for r in roles)}.", code="role_required"
-            )
+            raise Forbidden(f"This action needs the role {' or '.join(r.value for r in roles)}.", code="role_required")
         return principal
 
     return check
@@ -220,9 +218,7 @@ def health_router() -> APIRouter:
     return router
 
 
-def create_app(
-    *, name: str, title: str, description: str, routers: Sequence[APIRouter], lifespan: Any
-) -> FastAPI:
+def create_app(*, name: str, title: str, description: str, routers: Sequence[APIRouter], lifespan: Any) -> FastAPI:
     app = FastAPI(
         title=title,
         description=description,
@@ -238,4 +234,5 @@ def create_app(
         app.include_router(router)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(UnsampledRequestsMakeNoSpans)
     return app

@@ -8,10 +8,8 @@ from what the platform provides. Routes receive `C` through a FastAPI dependency
 as their first argument: one composition root, no string-keyed registry.
 """
 
-import argparse
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +30,7 @@ from matjip_platform.handlers import EventHandlers
 from matjip_platform.http import create_app
 from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.logging import setup_logging
-from matjip_platform.migrations import assert_schema_runnable, upgrade_to_head
+from matjip_platform.migrations import assert_schema_runnable
 from matjip_platform.outbox import Outbox
 from matjip_platform.ratelimit import RateLimiter
 from matjip_platform.relay import OutboxRelay
@@ -284,24 +282,3 @@ def serve(definition: ServiceDefinition[S, C]) -> None:
     instrumentation.instrument(app)
     server = uvicorn.Server(uvicorn_config(app, settings))
     uvloop.run(server.serve())  # libuv's event loop: a fraction of asyncio's per-callback cost
-
-
-def migrate(definition: ServiceDefinition[S, C]) -> None:
-    settings = load_settings(definition)
-    setup_logging(settings.service_name, settings.log_level)
-    state = upgrade_to_head(settings, definition.migrations_dir)
-    if state.warning:
-        log.warning("schema_newer_than_image", detail=state.warning)
-    log.info("migrations_applied", schema=settings.schema_name, revision=state.database)
-
-
-def main(definition: ServiceDefinition[S, C], argv: Sequence[str] | None = None) -> None:
-    """`python -m matjip_<name> serve|migrate`."""
-    parser = argparse.ArgumentParser(prog=f"matjip_{definition.name}", description=definition.title)
-    parser.add_argument("command", choices=["serve", "migrate"])
-    args = parser.parse_args(argv)
-    if args.command == "migrate":
-        migrate(definition)
-    else:
-        serve(definition)  # uvicorn turns SIGTERM/SIGINT into a graceful shutdown
-    sys.exit(0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -40,16 +41,31 @@ Progress = Callable[[str], None]  # told each step as it completes ("auth migrat
 STOP_TIMEOUT = 25.0  # services promise to drain within 20 s
 
 
+# Below Linux's ephemeral range (32768-60999), which the kernel hands out as source ports of outgoing
+# connections: a port picked there could be taken by one before its process binds it, tens of seconds
+# later on a loaded machine. Above every fixed port of the local stack (services 81xx, edge 8080, plus
+# the offset), below its infrastructure (55432 and up).
+PICKED_PORTS = (20000, 32767)
+
+
 def free_ports(names: Iterable[str]) -> dict[str, int]:
     """Unused loopback ports for the given services, so tests don't clash with a running dev stack."""
     socks: list[socket.socket] = []
     ports: dict[str, int] = {}
+    pick = random.SystemRandom()
     try:
         for name in names:
-            s = socket.socket()
-            s.bind((config.HOST, 0))
+            while True:
+                port = pick.randint(*PICKED_PORTS)
+                s = socket.socket()
+                try:
+                    s.bind((config.HOST, port))
+                except OSError:
+                    s.close()
+                    continue
+                break
             socks.append(s)  # held open until all are chosen, so no two names get the same port
-            ports[name] = s.getsockname()[1]
+            ports[name] = port
     finally:
         for s in socks:
             s.close()

@@ -24,7 +24,7 @@ from matjip_sandbox_pg.toss_objects import error_body
 log = structlog.get_logger(__name__)
 
 BASE_PATH = SANDBOX_PG.base_path
-PG_API_PATH = BASE_PATH + pg_api.PREFIX
+PG_API_PATH = pg_api.PREFIX
 
 
 def create_app(settings: SandboxPgSettings) -> FastAPI:
@@ -74,7 +74,7 @@ def create_app(settings: SandboxPgSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, on_invalid)
     app.add_exception_handler(pg_api.PgError, on_pg_error)
     app.include_router(health_router())
-    app.include_router(pg_api.router, prefix=BASE_PATH)
-    app.include_router(control_api.router, prefix=BASE_PATH)
+    app.include_router(pg_api.router)
+    app.include_router(control_api.router)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -10,6 +10,7 @@ import structlog
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from matjip_contracts.services import SANDBOX_PG
 from matjip_platform.errors import NotFound
 from matjip_sandbox_pg import repository as store
 from matjip_sandbox_pg.faults import Fault, FaultKind
@@ -19,7 +20,8 @@ from matjip_sandbox_pg.scenarios import Behaviour
 
 log = structlog.get_logger(__name__)
 
-router = APIRouter(tags=["sandbox control"])
+# Full paths on the router itself: the route label of the HTTP metrics is the route's own path.
+router = APIRouter(prefix=SANDBOX_PG.base_path, tags=["sandbox control"])
 
 
 class ScenarioRequest(BaseModel):

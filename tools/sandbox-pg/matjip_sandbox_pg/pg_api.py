@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from matjip_contracts.services import SANDBOX_PG
 from matjip_payment.domain.gateway import customer_of_payment_key
 from matjip_sandbox_pg import repository as store
 from matjip_sandbox_pg.faults import Fault, FaultKind
@@ -27,7 +28,8 @@ from matjip_sandbox_pg.toss_objects import error_body, payment_object, transacti
 
 log = structlog.get_logger(__name__)
 
-PREFIX = "/v1"
+# Full paths on the router itself: the route label of the HTTP metrics is the route's own path.
+PREFIX = SANDBOX_PG.base_path + "/v1"
 
 
 class PgError(Exception):

@@ -4,6 +4,7 @@ JSON logs; it refuses to run where customers pay."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -73,8 +74,11 @@ def test_sigterm_stops_it_cleanly(stack: ServiceStack) -> None:
     handle = stack.handle(NAME)
     assert handle is not None and handle.popen is not None
     stack.stop(NAME)
-    assert handle.popen.returncode == 0
-    assert "sandbox_pg_stopped" in stack.log_path(NAME).read_text()
+    # Drained and shut down (its lifespan's end is logged), then uvicorn re-raises the SIGTERM it caught,
+    # as every service's server does: killed by the signal only after a graceful stop, never SIGKILLed.
+    assert handle.popen.returncode in (0, -signal.SIGTERM)
+    log = stack.log_path(NAME).read_text()
+    assert "sandbox_pg_stopped" in log and "Application shutdown complete." in log
 
 
 @pytest.mark.parametrize(
