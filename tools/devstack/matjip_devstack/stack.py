@@ -55,7 +55,7 @@ def free_ports(names: Iterable[str]) -> dict[str, int]:
     pick = random.SystemRandom()
     try:
         for name in names:
-            while True:
+            while name not in ports:
                 port = pick.randint(*PICKED_PORTS)
                 s = socket.socket()
                 try:
@@ -63,9 +63,8 @@ def free_ports(names: Iterable[str]) -> dict[str, int]:
                 except OSError:
                     s.close()
                     continue
-                break
-            socks.append(s)  # held open until all are chosen, so no two names get the same port
-            ports[name] = port
+                socks.append(s)  # held open until all are chosen, so no two names get the same port
+                ports[name] = port
     finally:
         for s in socks:
             s.close()
