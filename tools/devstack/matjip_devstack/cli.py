@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -19,7 +20,7 @@ from typing import Protocol
 
 import httpx
 
-from matjip_devstack import config
+from matjip_devstack import config, web
 from matjip_devstack.edge import default_upstreams, spawn_edge, web_root_default
 from matjip_devstack.infra import ensure_infra, stop_infra
 from matjip_devstack.kafka import Kafka
@@ -162,10 +163,17 @@ def cmd_up(args: argparse.Namespace) -> int:
             if missing:
                 print(f"warning: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
             new = [n for n in services if not stack.running(n)]
-            if new:
-                print(f"migrating and starting {', '.join(new)} ...", flush=True)
-                started.append(("services", partial(_stop_services, stack, new)))
-            stack.migrate_and_start(services)
+            # The web app builds (npm ci the first time) while the services migrate and start.
+            builder = ThreadPoolExecutor(1, thread_name_prefix="web-build")
+            try:
+                web_build = builder.submit(web.ensure_built)
+                if new:
+                    print(f"migrating and starting {', '.join(new)} ...", flush=True)
+                    started.append(("services", partial(_stop_services, stack, new)))
+                stack.migrate_and_start(services)
+                web_build.result()
+            finally:
+                builder.shutdown(wait=False, cancel_futures=True)
             if start_edge():
                 started.append(("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)))
         if observability:
@@ -378,6 +386,22 @@ def _step(title: str, argv: Sequence[str], env: dict[str, str]) -> int:
     return subprocess.run(list(argv), cwd=ROOT, env=env, stdin=subprocess.DEVNULL).returncode
 
 
+def _web_checks(env: dict[str, str]) -> list[str]:
+    """The web app's build (which its browser tests load), type check, lint and unit tests; what failed."""
+    print("\n=== web: npm ci and vite build when their inputs changed, Chromium for the browser tests", flush=True)
+    try:
+        web.ensure_built()
+        web.ensure_chromium()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return ["web build"]
+    failed = []
+    for title, script in (("web typecheck", "typecheck"), ("web lint", "lint"), ("web unit tests", "test")):
+        if _step(title, ["npm", "--prefix", "web", "run", "--silent", script], env) != 0:
+            failed.append(title)
+    return failed
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     ensure_dirs()
     py = sys.executable
@@ -395,9 +419,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             failed.append("ruff")
         if _step("mypy", [py, "-m", "mypy", *mypy_targets()], env) != 0:
             failed.append("mypy")
+        failed += _web_checks(env)
         if failed:
             # Said before pytest so that pytest's own summary stays the last line of the run.
-            print(f"\n{' and '.join(failed)} failed: the run will exit non-zero", flush=True)
+            print(f"\n{', '.join(failed)} failed: the run will exit non-zero", flush=True)
         code = _step("pytest", [py, "-m", "pytest", *args.pytest_args], env)
     finally:
         if infra.started:
@@ -443,7 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     psql.add_argument("psql_args", nargs="*", metavar="PSQL_ARG")
     psql.set_defaults(func=cmd_psql)
 
-    test = sub.add_parser("test", help="ruff, mypy and pytest on the whole tree, infrastructure included")
+    test = sub.add_parser(
+        "test", help="ruff, mypy, the web app's checks and pytest on the whole tree, infrastructure included"
+    )
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest")
     test.set_defaults(func=cmd_test)
     return parser

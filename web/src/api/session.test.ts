@@ -24,7 +24,7 @@ describe("silent refresh", () => {
   });
 
   it("rotates the refresh token once however many requests need a token at the same moment", async () => {
-    const fetchMock = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+    const fetchMock = vi.fn<typeof fetch>(async (url, init) => {
       expect(String(url)).toBe("/api/auth/refresh");
       expect(JSON.parse(String(init?.body))).toEqual({ refresh_token: "refresh-1" });
       return Response.json({ access_token: "new-access", expires_in: 600, refresh_token: "refresh-2" });
@@ -38,7 +38,7 @@ describe("silent refresh", () => {
   });
 
   it("ends the session when auth refuses the refresh token", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => Response.json({ code: "refresh_token_reused" }, { status: 401 })));
+    vi.stubGlobal("fetch", vi.fn<typeof fetch>(async () => Response.json({ code: "refresh_token_reused" }, { status: 401 })));
     expect(await accessToken()).toBeNull();
     expect(session.get()).toBeNull();
     expect(localStorage.getItem("matjip.session")).toBeNull();
@@ -47,7 +47,7 @@ describe("silent refresh", () => {
   it("uses a token another tab already rotated instead of presenting the used one", async () => {
     const rotated = { ...stale, accessToken: "tab-2-access", accessExpiresAt: Date.now() + 600_000, refreshToken: "refresh-2" };
     localStorage.setItem("matjip.session", JSON.stringify(rotated));
-    const fetchMock = vi.fn();
+    const fetchMock = vi.fn<typeof fetch>();
     vi.stubGlobal("fetch", fetchMock);
     expect(await accessToken()).toBe("tab-2-access");
     expect(fetchMock).not.toHaveBeenCalled();

@@ -31,7 +31,7 @@ describe("LiveStream", () => {
       // the server replays from Last-Event-ID; a repeated frame must not be handled again
       new Response(streamOf([frame(2, "STOCK_RESERVED"), frame(3, "AWAITING_STORE")], "hang")),
     ];
-    const fetchFn = vi.fn(async (_url: RequestInfo | URL, init?: RequestInit) => {
+    const fetchFn = vi.fn<typeof fetch>(async (_url, init) => {
       calls.push(new Headers(init?.headers));
       const answer = answers.shift();
       if (!answer) throw new Error("no more answers");
@@ -53,7 +53,7 @@ describe("LiveStream", () => {
   });
 
   it("says it is reconnecting while offline and reconnects when back online", async () => {
-    const fetchFn = vi.fn(async () => new Response(streamOf([frame(5, "READY")], "hang")));
+    const fetchFn = vi.fn<typeof fetch>(async () => new Response(streamOf([frame(5, "READY")], "hang")));
     const stream = new LiveStream("user-2", { fetchFn, token: async () => "t" });
     stream.start();
     await vi.waitFor(() => expect(liveStatus.get()).toBe("live"));
@@ -62,18 +62,18 @@ describe("LiveStream", () => {
     window.dispatchEvent(new Event("online"));
     await vi.waitFor(() => expect(fetchFn).toHaveBeenCalledTimes(2));
     await vi.waitFor(() => expect(liveStatus.get()).toBe("live"));
-    const headers = new Headers((fetchFn.mock.calls[1] as unknown as [string, RequestInit])[1].headers);
+    const headers = new Headers(fetchFn.mock.calls[1]?.[1]?.headers);
     expect(headers.get("Last-Event-ID")).toBe("5");
     stream.stop();
   });
 
   it("starts from where the last page load stopped", async () => {
     localStorage.setItem("matjip.live.user-3", "41");
-    const fetchFn = vi.fn(async () => new Response(streamOf([], "hang")));
+    const fetchFn = vi.fn<typeof fetch>(async () => new Response(streamOf([], "hang")));
     const stream = new LiveStream("user-3", { fetchFn, token: async () => "t" });
     stream.start();
     await vi.waitFor(() => expect(fetchFn).toHaveBeenCalled());
-    const headers = new Headers((fetchFn.mock.calls[0] as unknown as [string, RequestInit])[1].headers);
+    const headers = new Headers(fetchFn.mock.calls[0]?.[1]?.headers);
     expect(headers.get("Last-Event-ID")).toBe("41");
     stream.stop();
   });
