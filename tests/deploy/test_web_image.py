@@ -1,0 +1,116 @@
+"""The web app's image (deploy/docker/web.Dockerfile): checked as text (no container builds here), and its
+nginx configuration run for real on Debian's nginx against the app's production build."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import deploy_checks as dc
+import httpx
+import pytest
+
+from matjip_devstack import web
+from matjip_devstack.edge import nginx_binary
+
+DOCKERFILE = dc.REPO / "deploy" / "docker" / "web.Dockerfile"
+NGINX_CONF = dc.REPO / "deploy" / "docker" / "web-nginx.conf"
+
+
+def test_web_dockerfile_policies() -> None:
+    assert dc.dockerfile_violations(DOCKERFILE.read_text()) == []
+
+
+def test_web_image_builds_from_the_lock_and_ships_only_the_build() -> None:
+    text = DOCKERFILE.read_text()
+    lock_copied = text.index("COPY web/package.json web/package-lock.json ./")
+    assert lock_copied < text.index("npm ci --no-audit") < text.index("COPY web/ ./") < text.index("npm run build")
+    runtime = text[text.index("AS runtime") :]
+    assert "COPY --from=build /web/dist /usr/share/nginx/html" in runtime
+    assert "node_modules" not in runtime and "npm" not in runtime
+    ignore = (DOCKERFILE.parent / "web.Dockerfile.dockerignore").read_text().splitlines()
+    assert ignore[ignore.index("**")] == "**"  # deny by default
+    assert {"!web/", "web/node_modules/", "web/dist/", "**/.env"} <= set(ignore)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def image_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The image's nginx.conf with only its places moved: the build, the port and /tmp."""
+    web.ensure_built()
+    work = tmp_path_factory.mktemp("web-image")
+    port = _free_port()
+    conf = (
+        NGINX_CONF.read_text()
+        .replace("listen 8080;", f"listen 127.0.0.1:{port};")
+        .replace("root /usr/share/nginx/html;", f"root {web.DIST};")
+        .replace("/tmp/", f"{work}/")
+    )
+    (work / "nginx.conf").write_text(("user root;\n" if os.geteuid() == 0 else "") + conf)
+    process = subprocess.Popen(
+        [
+            nginx_binary(),
+            "-e",
+            str(work / "error.log"),
+            "-p",
+            str(work),
+            "-c",
+            str(work / "nginx.conf"),
+            "-g",
+            "daemon off;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{url}/health/live", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None, (work / "error.log").read_text() if (work / "error.log").exists() else ""
+                assert time.monotonic() < deadline, "the image's nginx did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_images_nginx_serves_the_app_its_routes_and_cached_assets(image_nginx: str) -> None:
+    with httpx.Client(base_url=image_nginx, timeout=5) as client:
+        index = client.get("/")
+        route = client.get("/orders/7b1c0d6e-0000-4000-8000-000000000000")
+        script = index.text.split('<script type="module" crossorigin src="', 1)[1].split('"', 1)[0]
+        asset = client.get(script)
+        missing_asset = client.get("/assets/nope.js")
+        live = client.get("/health/live")
+    assert index.status_code == 200 and '<div id="app">' in index.text
+    assert index.headers["cache-control"] == "no-cache"
+    assert route.status_code == 200 and route.text == index.text
+    assert asset.status_code == 200 and "immutable" in asset.headers["cache-control"]
+    assert asset.headers["content-type"].startswith(("application/javascript", "text/javascript"))
+    assert missing_asset.status_code == 404  # a stale asset is not answered with index.html
+    assert live.json() == {"status": "ok"}
+    assert index.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_build_stays_within_its_javascript_budget() -> None:
+    """The production JavaScript, gzipped, is at most 200 KiB (measured here, not taken from the build's report)."""
+    web.ensure_built()
+    files = sorted(Path(web.DIST).rglob("*.js"))
+    assert files, "no JavaScript in the build"
+    total = sum(len(gzip.compress(f.read_bytes(), compresslevel=9)) for f in files)
+    assert total <= 200 * 1024, f"{total / 1024:.1f} KiB gzipped"
