@@ -111,6 +111,7 @@ export type paths = {
         /**
          * Store Menu
          * @description What order believes the store sells now: prices, sold-out items, and whether it takes orders.
+         *     Revalidate with If-None-Match: an unchanged menu answers 304 without a body.
          */
         get: operations["store_menu_api_order_stores__store_id__menu_get"];
         put?: never;
@@ -713,7 +714,9 @@ export interface operations {
     store_menu_api_order_stores__store_id__menu_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "If-None-Match"?: string | null;
+            };
             path: {
                 store_id: string;
             };
@@ -729,6 +732,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MenuOut"];
                 };
+            };
+            /** @description unchanged since the ETag given in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
