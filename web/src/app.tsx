@@ -69,6 +69,7 @@ export function App() {
           <Route path="/orders/:id" component={TrackerPage} />
           <Route path="/account" component={AccountPage} />
           <Route path="/owner" component={OwnerHome} />
+          <Route path="/owner/stores/:id" component={OwnerStore} />
           <Route path="/owner/stores/:id/*" component={OwnerStore} />
           <Route default component={NotFound} />
         </Router>

@@ -79,7 +79,8 @@ export function StoreReviews({ storeId, menu, heading = true }: { storeId: strin
   );
 }
 
-export function ReviewForm({ order, onDone }: { order: PlacedOrder; onDone: () => void }) {
+/** Reviewing a completed order; once posted, it says thanks in its place. */
+export function ReviewForm({ order }: { order: PlacedOrder }) {
   const t = useT();
   const [rating, setRating] = useState(0);
   const [text, setText] = useState("");
@@ -105,7 +106,6 @@ export function ReviewForm({ order, onDone }: { order: PlacedOrder; onDone: () =
         }),
       );
       setPosted(true);
-      onDone();
     } catch (caught) {
       setError(caught);
       setInvalid(fieldErrorsOf(caught, t));

@@ -50,7 +50,6 @@ function OrderView({ order, seen, onChange }: { order: PlacedOrder; seen: Seen[]
   const t = useT();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const [reviewed, setReviewed] = useState(false);
 
   const cancel = async () => {
     if (!window.confirm(t("tracker.confirmCancel"))) return;
@@ -108,7 +107,7 @@ function OrderView({ order, seen, onChange }: { order: PlacedOrder; seen: Seen[]
           {t("tracker.cancel")}
         </button>
       )}
-      {order.status === "COMPLETED" && !reviewed && <ReviewForm order={order} onDone={() => setReviewed(true)} />}
+      {order.status === "COMPLETED" && <ReviewForm order={order} />}
       {seen.length > 0 && (
         <section aria-labelledby="live-log">
           <h2 id="live-log">{t("tracker.live")}</h2>
