@@ -48,7 +48,7 @@ test("an owner opens a store, sets its hours, switches and menu, and customers s
   await page.getByLabel("설명").fill("참치와 마요네즈 듬뿍");
   await page.getByLabel("가격 (원)").fill("4500");
   await page.getByLabel("재고", { exact: true }).fill("30");
-  await page.getByLabel("카테고리").selectOption({ label: "분식" });
+  await page.getByRole("combobox", { name: "카테고리" }).selectOption({ label: "분식" });
   await page.getByRole("button", { name: "옵션 추가" }).click();
   await page.getByLabel("옵션 이름").fill("치즈 추가");
   await page.getByLabel("추가 가격 (원)").fill("500");
