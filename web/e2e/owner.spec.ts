@@ -2,7 +2,7 @@
 // inbox's refusals: a rejection with a reason, and an order left unanswered until it times out.
 import { expect, test } from "@playwright/test";
 
-import { DESKTOP, orderOf, placeOrder, screenshot, shop, signInThroughTheApp, signUp, the, unique } from "./support";
+import { DESKTOP, PHONE, orderOf, placeOrder, screenshot, shop, signInThroughTheApp, signUp, the, unique } from "./support";
 
 test.use(DESKTOP);
 
@@ -78,7 +78,7 @@ test("an owner opens a store, sets its hours, switches and menu, and customers s
   await visitor.close();
 });
 
-test("a rejected order leaves with the owner's reason; an unanswered one times out with the reason", async ({ page, request }) => {
+test("a rejected order leaves with the owner's reason; an unanswered one times out with the reason", async ({ page, request, browser }) => {
   const { owner, store, dishes } = await shop(request, [{ name: "어묵", price: 3000 }]);
   const customer = await signUp(request, "CUSTOMER", "윤서아");
   await signInThroughTheApp(page, owner);
@@ -97,12 +97,23 @@ test("a rejected order leaves with the owner's reason; an unanswered one times o
     .poll(async () => (await orderOf(request, customer, rejected)).cancel_detail, { timeout: 30_000 })
     .toBe("재료가 다 떨어졌어요");
 
-  // This one the owner leaves alone: the platform's acceptance deadline passes.
+  // This one the owner leaves alone: the store service expires it at its acceptance deadline. The customer
+  // follows it on a phone.
+  const pocket = await browser.newContext(PHONE);
+  const phone = await pocket.newPage();
+  await signInThroughTheApp(phone, customer);
   const unanswered = await placeOrder(request, customer, store, the(dishes));
   const waiting = page.locator(`[data-testid=inbox-order][data-order-id="${unanswered}"]`);
   await expect(waiting).toBeVisible();
-  await expect(waiting).toContainText("안에 확인");
+  await expect(waiting).toContainText(/안에 확인|확인 시간이 지났어요/);
+  await phone.goto(`/orders/${unanswered}`);
   await expect(waiting).toHaveCount(0, { timeout: 90_000 });
   await expect(page.getByTestId("departure")).toContainText("제시간에 확인하지 않아 자동으로 취소됐어요");
+  await expect(page.getByTestId("done-order").filter({ hasText: "시간 초과" })).toContainText("확인 시간이 지나 자동으로 취소됐어요.");
   expect((await orderOf(request, customer, unanswered)).cancel_reason).toBe("store_timeout");
+
+  // The customer reads why, in words.
+  await expect(phone.getByTestId("order-status")).toHaveAttribute("data-status", "CANCELLED", { timeout: 30_000 });
+  await expect(phone.getByTestId("cancel-reason")).toContainText("가게가 제시간에 주문을 확인하지 못해 취소됐어요.");
+  await pocket.close();
 });

@@ -316,6 +316,8 @@ export const en: Record<MessageKey, string> = {
   "inbox.pickedUp": "{number} picked up",
   "inbox.delivered": "{number} delivered",
   "inbox.timedOut": "Order {number} was not answered in time and was cancelled.",
+  "inbox.expiredReason": "Not answered in time, so it was cancelled automatically.",
+  "inbox.overdue": "Time to answer is up",
   "inbox.customerCancelled": "The customer cancelled order {number}.",
   "inbox.cancelled": "Order {number} was cancelled.",
 
@@ -326,6 +328,7 @@ export const en: Record<MessageKey, string> = {
   "inboxStatus.PICKED_UP": "Picked up",
   "inboxStatus.DELIVERED": "Delivered",
   "inboxStatus.REJECTED": "Rejected",
+  "inboxStatus.EXPIRED": "Timed out",
   "inboxStatus.WITHDRAWN": "Cancelled",
 
   "sales.today": "Today",

@@ -315,6 +315,8 @@ export const ko = {
   "inbox.pickedUp": "{number} 픽업 완료",
   "inbox.delivered": "{number} 배달 완료",
   "inbox.timedOut": "주문 {number}은(는) 제시간에 확인하지 않아 자동으로 취소됐어요.",
+  "inbox.expiredReason": "확인 시간이 지나 자동으로 취소됐어요.",
+  "inbox.overdue": "확인 시간이 지났어요",
   "inbox.customerCancelled": "손님이 주문 {number}을(를) 취소했어요.",
   "inbox.cancelled": "주문 {number}이(가) 취소됐어요.",
 
@@ -325,6 +327,7 @@ export const ko = {
   "inboxStatus.PICKED_UP": "픽업 완료",
   "inboxStatus.DELIVERED": "배달 완료",
   "inboxStatus.REJECTED": "거절함",
+  "inboxStatus.EXPIRED": "시간 초과",
   "inboxStatus.WITHDRAWN": "취소됨",
 
   "sales.today": "오늘",

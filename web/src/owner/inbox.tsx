@@ -1,12 +1,13 @@
 // The owner's live order inbox. A new order arrives over the notification stream within a second or two,
 // with a sound, a highlighted card, an announcement and a count in the tab's title. The owner accepts it
 // with a preparation time or rejects it with a reason, then moves it along: preparing, ready, handed over.
-// An order the store did not answer in time (or the customer cancelled) leaves with the reason.
+// An order the store did not answer in time (the store service expires it at its deadline: EXPIRED) or that
+// the customer cancelled leaves the new orders with the reason.
 import { useEffect, useState } from "preact/hooks";
 
 import { api, ok } from "../api/http";
 import type { InboxEntry, InboxStatus, StoreOut } from "../api/types";
-import { useT } from "../i18n";
+import { useT, type MessageKey, type Translator } from "../i18n";
 import { useLoad } from "../lib/load";
 import { orderNumber } from "../lib/orders";
 import { onLiveEvent, type LiveEvent } from "../live/stream";
@@ -16,7 +17,29 @@ import { chime } from "./chime";
 import { DaySalesPanel } from "./sales";
 
 const ACTIVE: InboxStatus[] = ["PENDING", "ACCEPTED", "PREPARING", "READY"];
-const DONE: InboxStatus[] = ["PICKED_UP", "DELIVERED", "REJECTED", "WITHDRAWN"];
+const DONE: InboxStatus[] = ["PICKED_UP", "DELIVERED", "REJECTED", "EXPIRED", "WITHDRAWN"];
+
+// Every status the store service can answer with has its words (a new one fails the type check here).
+const STATUS_LABEL: Record<InboxStatus, MessageKey> = {
+  PENDING: "inboxStatus.PENDING",
+  ACCEPTED: "inboxStatus.ACCEPTED",
+  PREPARING: "inboxStatus.PREPARING",
+  READY: "inboxStatus.READY",
+  PICKED_UP: "inboxStatus.PICKED_UP",
+  DELIVERED: "inboxStatus.DELIVERED",
+  REJECTED: "inboxStatus.REJECTED",
+  EXPIRED: "inboxStatus.EXPIRED",
+  WITHDRAWN: "inboxStatus.WITHDRAWN",
+};
+
+/** Why a finished order ended, in words: the owner's own reason, or the deadline that passed. */
+function endReason(entry: InboxEntry, t: Translator): string | null {
+  if (entry.status === "EXPIRED") return t("inbox.expiredReason");
+  if (entry.status === "REJECTED" && entry.reject_reason) {
+    return entry.reject_reason === "store_not_found" ? t("problem.store_not_found") : entry.reject_reason;
+  }
+  return null;
+}
 
 type DepartureKey = "inbox.timedOut" | "inbox.customerCancelled" | "inbox.cancelled";
 
@@ -42,6 +65,14 @@ function useNow(): number {
 function Countdown({ until }: { until: string }) {
   const t = useT();
   const left = Math.max(0, Math.round((new Date(until).getTime() - useNow()) / 1000));
+  if (left === 0) {
+    // The store service expires the order at its deadline; the card leaves when that news arrives.
+    return (
+      <span class="badge badge--closed" aria-live="off">
+        {t("inbox.overdue")}
+      </span>
+    );
+  }
   return (
     <span class="badge" aria-live="off">
       {t("inbox.answerWithin", { minutes: Math.floor(left / 60), seconds: String(left % 60).padStart(2, "0") })}
@@ -183,7 +214,7 @@ function ActiveCard({ entry, onAct }: { entry: InboxEntry; onAct: (entry: InboxE
     <li class="card" data-testid="inbox-order" data-order-id={entry.order_id} data-status={entry.status}>
       <div class="card__title">
         <h3>{number}</h3>
-        <span class="badge">{t.dynamic(`inboxStatus.${entry.status}`, "status.unknown")}</span>
+        <span class="badge">{t(STATUS_LABEL[entry.status])}</span>
       </div>
       <Lines entry={entry} />
       {entry.prep_minutes && <p class="meta">{t("tracker.prepMinutes", { minutes: entry.prep_minutes })}</p>}
@@ -350,12 +381,12 @@ export function Inbox({ store }: { store: StoreOut }) {
                   <li key={entry.order_id} class="card" data-testid="done-order" data-status={entry.status}>
                     <div class="card__title">
                       <h3>{orderNumber(entry.order_id)}</h3>
-                      <span class="badge">{t.dynamic(`inboxStatus.${entry.status}`, "status.unknown")}</span>
+                      <span class="badge">{t(STATUS_LABEL[entry.status])}</span>
                     </div>
                     <p class="meta">
                       {t.won(entry.total_amount)} · {t.time(entry.updated_at)}
                     </p>
-                    {entry.reject_reason && <p class="meta">{entry.reject_reason}</p>}
+                    {endReason(entry, t) && <p class="meta">{endReason(entry, t)}</p>}
                   </li>
                 ))}
               </ul>
