@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -98,34 +99,45 @@ def _npm(*args: str, what: str) -> None:
         raise StackError(f"{what} failed ({' '.join(command)} in web/):\n{output}")
 
 
-def ensure_dependencies() -> bool:
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def ensure_dependencies(say: Callable[[str], None] = _say) -> bool:
     """`npm ci` when node_modules does not match package-lock.json; True if it ran."""
     check_node()
     wanted = _digest_files(iter([WEB / "package-lock.json"]))
     if _INSTALLED_STAMP.is_file() and _INSTALLED_STAMP.read_text().strip() == wanted:
         return False
-    print("installing the web app's npm packages (npm ci) ...", flush=True)
+    say("installing the web app's npm packages (npm ci) ...")
     # npm ci removes node_modules first, so the stamp goes with it and is written only on success.
     _npm("ci", "--no-audit", "--no-fund", "--loglevel=error", what="npm ci")
     _INSTALLED_STAMP.write_text(wanted + "\n")
     return True
 
 
-def ensure_built() -> bool:
+def ensure_built(say: Callable[[str], None] = _say) -> bool:
     """The production build in web/dist, rebuilt when a source changed; True if it was (re)built."""
     with _exclusive():
-        ensure_dependencies()
+        ensure_dependencies(say)
         wanted = source_digest()
         if (DIST / "index.html").is_file() and _BUILT_STAMP.is_file() and _BUILT_STAMP.read_text().strip() == wanted:
             return False
-        print("building the web app (vite build) ...", flush=True)
+        say("building the web app (vite build) ...")
         _npm("run", "build", what="the web app's build")
         _BUILT_STAMP.write_text(wanted + "\n")
         return True
 
 
 def ensure_chromium() -> Path:
-    """Debian's Chromium (Playwright cannot download its own browsers here) and a Korean font."""
+    """Debian's Chromium (Playwright cannot download its own browsers here) and a Korean font; or the
+    browser MATJIP_CHROMIUM names (e.g. a CI image's preinstalled Chrome), with the font."""
+    chosen = os.environ.get("MATJIP_CHROMIUM")
+    if chosen:
+        apt_install([] if KOREAN_FONT.exists() else ["fonts-nanum"], "the web app's browser tests")
+        if not Path(chosen).is_file():
+            raise StackError(f"MATJIP_CHROMIUM={chosen} is not a file")
+        return Path(chosen)
     missing = [name for name, path in (("chromium", CHROMIUM), ("fonts-nanum", KOREAN_FONT)) if not path.exists()]
     apt_install(missing, "the web app's browser tests")
     if not CHROMIUM.exists():
