@@ -175,7 +175,7 @@ def test_promtool_check_local_config(promtool: str) -> None:
 
 def test_local_config_scrapes_every_service(services: list[Service]) -> None:
     config = load_yaml(LOCAL_CONFIG)
-    assert config["global"]["scrape_interval"] == "5s"
+    assert config["global"]["scrape_interval"] == "15s"
     jobs = {
         job["job_name"]: [target for static in job["static_configs"] for target in static["targets"]]
         for job in config["scrape_configs"]
@@ -184,4 +184,4 @@ def test_local_config_scrapes_every_service(services: list[Service]) -> None:
         assert jobs.get(service.name) == [f"127.0.0.1:{service.port}"], service.name
     for job in config["scrape_configs"]:
         assert job.get("metrics_path", "/metrics") == "/metrics"
-        assert job.get("scrape_interval", "5s") == "5s"
+        assert job.get("scrape_interval", "15s") == "15s"

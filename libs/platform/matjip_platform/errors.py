@@ -127,9 +127,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path)
-    return problem_response(
-        500, "An unexpected error occurred.", code="internal_error", instance=request.url.path
-    )
+    return problem_response(500, "An unexpected error occurred.", code="internal_error", instance=request.url.path)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test)."""
+"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test, bench, demo)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
@@ -24,7 +24,7 @@ from matjip_devstack import config, web
 from matjip_devstack.edge import default_upstreams, spawn_edge, web_root_default
 from matjip_devstack.infra import ensure_infra, stop_infra
 from matjip_devstack.kafka import Kafka
-from matjip_devstack.paths import ADMIN_ENV, LOGS, ROOT, RUN, ensure_dirs
+from matjip_devstack.paths import ADMIN_ENV, DEMO_ENV, LOGS, ROOT, RUN, ensure_dirs
 from matjip_devstack.postgres import Postgres
 from matjip_devstack.processes import (
     StackError,
@@ -33,6 +33,7 @@ from matjip_devstack.processes import (
     stop_pidfile,
     wait_until,
 )
+from matjip_devstack.progress import StartupProgress
 from matjip_devstack.prometheus import Prometheus
 from matjip_devstack.redis_server import Redis
 from matjip_devstack.secrets import admin_env, auth_env
@@ -40,6 +41,9 @@ from matjip_devstack.services import SERVICES
 from matjip_devstack.stack import ServiceStack
 from matjip_devstack.topics import end_offsets, run_sync
 from matjip_devstack.zipkin import Zipkin
+
+if TYPE_CHECKING:
+    from matjip_demo.commands import Target
 
 EDGE_PIDFILE = RUN / "edge.pid"
 
@@ -117,6 +121,7 @@ def _print_table(stack: ServiceStack | None, services: Sequence[str], observabil
     ]
     if stack is not None:
         rows.append(("admin login", f"{_rel(ADMIN_ENV)} ({admin_env()['MATJIP_ADMIN_EMAIL']})"))
+        rows += _demo_rows()
     rows.append(("logs", f"{_rel(LOGS)}/<name>.log   (./matjip logs <name> -f)"))
     width = max(len(name) for name, _ in rows)
     print("\nMatjip local stack is ready:")
@@ -135,13 +140,14 @@ def _raise_stopping(signum: int, _frame: FrameType | None) -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     ensure_dirs()
-    t0 = time.monotonic()
+    progress = StartupProgress()
     observability = not args.no_observability
     # What this invocation starts, in start order; stopped in reverse on Ctrl-C, SIGTERM or failure.
     started: list[tuple[str, Callable[[], object]]] = []
     ready = False
     prev_int = signal.signal(signal.SIGINT, _raise_stopping)
     prev_term = signal.signal(signal.SIGTERM, _raise_stopping)
+    progress.start()
     try:
         # Infrastructure not running now is ours to stop, even if start-up is interrupted halfway.
         for component in (Postgres(), Redis(), Kafka()):
@@ -153,7 +159,9 @@ def cmd_up(args: argparse.Namespace) -> int:
             for obs in (prometheus, zipkin):
                 if obs.launch():
                     started.append((obs.name, obs.stop))
-        ensure_infra()
+        with progress.waiting_for("PostgreSQL, Redis and Kafka (the broker's JVM takes a few seconds)"):
+            ensure_infra()
+        progress("PostgreSQL, Redis and Kafka ready, topics created")
         stack: ServiceStack | None = None
         services: list[str] = []
         if not args.infra_only:
@@ -163,25 +171,40 @@ def cmd_up(args: argparse.Namespace) -> int:
             if missing:
                 print(f"warning: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
             new = [n for n in services if not stack.running(n)]
+            if new:
+                started.append(("services", partial(_stop_services, stack, new)))
+            not_ready = set(services)
+
+            def track(step: str) -> None:
+                progress(step)
+                if step.endswith(" ready"):
+                    not_ready.discard(step.removesuffix(" ready"))
+
             # The web app builds (npm ci the first time) while the services migrate and start.
             builder = ThreadPoolExecutor(1, thread_name_prefix="web-build")
             try:
-                web_build = builder.submit(web.ensure_built)
-                if new:
-                    print(f"migrating and starting {', '.join(new)} ...", flush=True)
-                    started.append(("services", partial(_stop_services, stack, new)))
-                stack.migrate_and_start(services)
-                web_build.result()
+                web_build = builder.submit(web.ensure_built, progress)
+                with progress.waiting_for(lambda: f"services to be ready: {', '.join(sorted(not_ready))}"):
+                    stack.migrate_and_start(services, progress=track)
+                with progress.waiting_for("the web app's build (npm ci, vite build)"):
+                    if web_build.result():
+                        progress("web app built (web/dist)")
             finally:
                 builder.shutdown(wait=False, cancel_futures=True)
             if start_edge():
                 started.append(("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)))
+            progress("edge (nginx) ready")
         if observability:
-            prometheus.wait_healthy()
-            zipkin.wait_healthy()
+            with progress.waiting_for("Prometheus and Zipkin"):
+                prometheus.wait_healthy()
+                zipkin.wait_healthy()
+            progress("Prometheus and Zipkin ready")
+        progress.stop()
         _print_table(stack, services, observability)
-        print(f"(ready in {time.monotonic() - t0:.1f}s)", flush=True)
+        print(f"(ready in {progress.elapsed():.1f}s)", flush=True)
         ready = True
+        if stack is not None:
+            _offer_demo_city(seed=args.seed)
         if args.detach:
             print("running in the background; stop it with ./matjip down", flush=True)
             return 0
@@ -195,6 +218,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     finally:
+        progress.stop()
         if not (ready and args.detach):
             _stop_started(started)
         signal.signal(signal.SIGINT, prev_int)
@@ -361,6 +385,57 @@ def cmd_psql(args: argparse.Namespace) -> int:
     os.execv(argv[0], argv)
 
 
+# --- demo -------------------------------------------------------------------------------------------
+
+
+def demo_target() -> Target:
+    """Where the demo city goes: this stack's edge, and this checkout's .data/demo.env."""
+    from matjip_demo.accounts import Urls
+    from matjip_demo.commands import Target
+
+    edge = f"http://{config.HOST}:{config.EDGE_PORT}"
+    return Target(Urls(edge=edge, zipkin=Zipkin().url(), prometheus=Prometheus().url()), DEMO_ENV)
+
+
+def _demo_rows() -> list[tuple[str, str]]:
+    from matjip_demo.commands import account_rows
+
+    rows = account_rows(demo_target())
+    return [(name, f"{value}   ({_rel(DEMO_ENV)})") for name, value in rows]
+
+
+def _offer_demo_city(*, seed: bool) -> None:
+    """On an empty platform, offer the demo city (never load it unasked: `--seed` or a yes at the prompt)."""
+    from matjip_demo import commands
+
+    target = demo_target()
+    try:
+        empty = commands.platform_is_empty(target.urls.edge)
+    except httpx.HTTPError:
+        return
+    if commands.wants_the_city(empty=empty, asked_for=seed, ask=input if sys.stdin.isatty() else None):
+        commands.seed(target)
+    elif empty:
+        print("The platform is empty: `./matjip demo seed` loads a demo city, `./matjip demo rush` a dinner rush.",
+              flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from matjip_demo import commands
+    from matjip_demo.rush.plan import RushPlan
+
+    ensure_dirs()
+    target = demo_target()
+    if args.demo_command == "seed":
+        return commands.seed(target, only=args.only)
+    try:
+        plan = RushPlan(rate=args.rate, minutes=args.minutes, seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return commands.rush(target, plan, leave_demo_store=args.leave_demo_store)
+
+
 # --- test --------------------------------------------------------------------------------------------
 
 
@@ -371,13 +446,13 @@ def mypy_targets() -> list[str]:
     two top-level modules with the same name.
     """
     targets: list[str] = []
-    for group in ("libs", "services", "tools"):
-        for member in sorted((ROOT / group).glob("*/")):
-            for entry in sorted(member.iterdir()):
-                package = entry.is_dir() and (entry / "__init__.py").exists()
-                script = entry.suffix == ".py" and entry.name != "conftest.py"  # e.g. a tool's generator
-                if package or script:
-                    targets.append(str(entry.relative_to(ROOT)))
+    members = [m for group in ("libs", "services", "tools") for m in sorted((ROOT / group).glob("*/"))]
+    for member in [*members, ROOT / "bench"]:
+        for entry in sorted(member.iterdir()):
+            package = entry.is_dir() and (entry / "__init__.py").exists()
+            script = entry.suffix == ".py" and entry.name != "conftest.py"  # e.g. a tool's generator
+            if package or script:
+                targets.append(str(entry.relative_to(ROOT)))
     return targets
 
 
@@ -431,6 +506,15 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed or code != 0 else 0
 
 
+# --- bench -------------------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    # The harness is its own package (bench/), run like a service is: by module name.
+    argv = [sys.executable, "-m", "matjip_bench", *args.bench_args]
+    os.execv(argv[0], argv)
+
+
 # --- entry point ------------------------------------------------------------------------------------
 
 
@@ -442,6 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--detach", "-d", action="store_true", help="return once ready, leave it running")
     up.add_argument("--no-observability", action="store_true", help="skip Prometheus and Zipkin")
     up.add_argument("--infra-only", action="store_true", help="only PostgreSQL, Redis, Kafka (+ observability)")
+    up.add_argument("--seed", action="store_true", help="load the demo city if the platform is empty (no prompt)")
     up.set_defaults(func=cmd_up)
 
     sub.add_parser("down", help="stop a detached, crashed or half-started stack").set_defaults(func=cmd_down)
@@ -468,15 +553,32 @@ def build_parser() -> argparse.ArgumentParser:
     psql.add_argument("psql_args", nargs="*", metavar="PSQL_ARG")
     psql.set_defaults(func=cmd_psql)
 
+    demo = sub.add_parser("demo", help="the demo city and its dinner rush (through the running platform)")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    seed = demo_sub.add_parser("seed", help="load the demo city: people, stores, menus, reviews (idempotent)")
+    seed.add_argument("--only", action="append", metavar="STORE_KEY",
+                      help="only this store (repeatable; the demo store always comes): a quick partial city")
+    rush = demo_sub.add_parser("rush", help="simulate a dinner rush of customers and owners, then summarise it")
+    rush.add_argument("--rate", type=float, default=1.0, help="customers arriving per second (default 1)")
+    rush.add_argument("--minutes", type=float, default=5.0, help="how long customers keep arriving (default 5)")
+    rush.add_argument("--seed", type=int, default=1, help="seed of the rush's random choices (default 1)")
+    rush.add_argument("--leave-demo-store", action="store_true",
+                      help="no simulated owner at the demo store: you run it in the app as the demo owner")
+    demo.set_defaults(func=cmd_demo)
+
     test = sub.add_parser(
         "test", help="ruff, mypy, the web app's checks and pytest on the whole tree, infrastructure included"
     )
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest")
     test.set_defaults(func=cmd_test)
+
+    bench = sub.add_parser("bench", help="the platform under load beside pgbench and Kafka's limits (see --help)")
+    bench.add_argument("bench_args", nargs="*", metavar="BENCH_ARG", help="see ./matjip bench --help")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
-_PASS_THROUGH = ("psql", "test")  # everything after these goes to psql / pytest untouched
+_PASS_THROUGH = ("psql", "test", "bench")  # everything after these goes to psql / pytest / the harness
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -492,6 +594,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.psql_args = rest
     elif args.command == "test":
         args.pytest_args = rest
+    elif args.command == "bench":
+        args.bench_args = rest
     try:
         code: int = args.func(args)
     except StackError as exc:

@@ -96,6 +96,9 @@ class Kafka:
             "log.retention.hours": "72",
             "log.segment.bytes": str(64 * 1024 * 1024),
             "delete.topic.enable": "true",
+            # The controller appends a no-op record to the metadata log this often (default every 500 ms):
+            # a single node has no follower to reassure, and each append is idle CPU.
+            "metadata.max.idle.interval.ms": "5000",
         }
         path = self.config_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -104,7 +107,9 @@ class Kafka:
 
     def _java(self, main: str, args: list[str], heap: str) -> list[str]:
         return [
-            java(), f"-Xmx{heap}", "-Xms128m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+            # The serial collector does no work between collections (G1's refinement and service threads
+            # wake up even at idle); a dev broker's young pauses are a few milliseconds.
+            java(), f"-Xmx{heap}", "-Xms128m", "-XX:+UseSerialGC",
             "-Djava.awt.headless=true",
             f"-Dlog4j.configuration=file:{self.config_dir / 'log4j.properties'}",
             f"-Dkafka.logs.dir={LOGS}",

@@ -90,6 +90,19 @@ def kafka_libs() -> Path:
     )
 
 
+def kafka_tools_jar() -> Path:
+    """Kafka's tools jar (ProducerPerformance and friends), to run with :func:`kafka_libs` on the class path.
+
+    Only the jar itself: its own dependencies (Connect, Jetty, Jersey) are nothing the tools we run need,
+    and the broker's class path stays as it is.
+    """
+    target = _fill_cache(
+        CACHE / f"kafka-tools-{KAFKA_VERSION}",
+        ["-f", "pom.xml", f"-Dartifact=org.apache.kafka:kafka-tools:{KAFKA_VERSION}", "dependency:copy"],
+    )
+    return target / f"kafka-tools-{KAFKA_VERSION}.jar"
+
+
 def zipkin_jar() -> Path:
     target = _fill_cache(
         CACHE / f"zipkin-{ZIPKIN_VERSION}",

@@ -13,22 +13,28 @@ Tests isolate themselves from a running dev stack with their own database, topic
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import asyncpg
 import httpx
+from alembic.script import ScriptDirectory
 
 from matjip_devstack import config
 from matjip_devstack.paths import LOGS, ROOT
 from matjip_devstack.processes import Handle, StackError, log_tail, read_pidfile, spawn
-from matjip_devstack.services import SERVICES, base_env, jwks_url, spec
+from matjip_devstack.services import LOCAL_SERVICE_ENV, SERVICES, base_env, jwks_url, spec
+from matjip_devstack.topics import run_sync
+
+Progress = Callable[[str], None]  # told each step as it completes ("auth migrated", "auth ready")
 
 STOP_TIMEOUT = 25.0  # services promise to drain within 20 s
 
@@ -99,9 +105,42 @@ class ServiceStack:
             "MATJIP_JWKS_URL": jwks_url(self.ports["auth"]),
             "PYTHONUNBUFFERED": "1",
         }
+        env |= LOCAL_SERVICE_ENV.get(name, {})
         return env | self.env_overrides | self.service_env.get(name, {})
 
     # --- lifecycle -----------------------------------------------------------------------------
+
+    def migrations_dir(self, name: str) -> Path:
+        found = importlib.util.find_spec(spec(name).module)
+        if found is None or found.origin is None:
+            raise StackError(f"{spec(name).module} is not installed")
+        return Path(found.origin).parent.parent / "migrations"
+
+    def migrated(self, name: str) -> bool:
+        """Whether the service's schema is already at its migrations' head (a warm start skips `migrate`,
+        a process that would spend seconds importing the service to find nothing to do)."""
+        env = self.env_for(name)
+        heads = set(ScriptDirectory(str(self.migrations_dir(name))).get_heads())
+        url = env["MATJIP_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://", 1)
+        schema = env["MATJIP_DB_SCHEMA"]
+
+        async def current() -> set[str]:
+            conn = await asyncpg.connect(url)
+            try:
+                table = await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".alembic_version')
+                if table is None:
+                    return set()
+                return {
+                    row["version_num"]
+                    for row in await conn.fetch(f'SELECT version_num FROM "{schema}".alembic_version')
+                }
+            finally:
+                await conn.close()
+
+        try:
+            return run_sync(current()) == heads
+        except (OSError, asyncpg.PostgresError):
+            return False
 
     def migrate(self, name: str, timeout: float = 180.0) -> None:
         log = self.log_path(name)
@@ -110,8 +149,13 @@ class ServiceStack:
             out.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S')} migrate {name}\n".encode())
             out.flush()
             result = subprocess.run(
-                [self.python, "-m", spec(name).module, "migrate"], env=self.env_for(name), cwd=self.cwd,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=timeout,
+                [self.python, "-m", spec(name).module, "migrate"],
+                env=self.env_for(name),
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
             )
         if result.returncode != 0:
             raise StackError(f"{name} migrate exited {result.returncode}:\n{log_tail(log)}")
@@ -138,8 +182,12 @@ class ServiceStack:
         if existing is not None:
             return existing
         handle = spawn(
-            name, [self.python, "-m", spec(name).module, "serve"], log_path=self.log_path(name),
-            env=self.env_for(name), cwd=self.cwd, pid_dir=self.pid_dir,
+            name,
+            [self.python, "-m", spec(name).module, "serve"],
+            log_path=self.log_path(name),
+            env=self.env_for(name),
+            cwd=self.cwd,
+            pid_dir=self.pid_dir,
         )
         self._handles[name] = handle
         return handle
@@ -164,13 +212,20 @@ class ServiceStack:
                 )
             time.sleep(0.25)
 
-    def migrate_and_start(self, names: Iterable[str] | None = None, timeout: float = 90.0) -> None:
-        """Migrate, start and wait for the given services (default: all) to be ready."""
+    def migrate_and_start(
+        self, names: Iterable[str] | None = None, timeout: float = 90.0, progress: Progress | None = None
+    ) -> None:
+        """Migrate (unless already at head), start and wait for the given services (default: all)."""
         wanted = list(names) if names is not None else [s.name for s in SERVICES]
+        tell = progress or (lambda _: None)
 
         def bring_up(name: str) -> None:
             if not self.running(name):
-                self.migrate(name)
+                if self.migrated(name):
+                    tell(f"{name} schema already current")
+                else:
+                    self.migrate(name)
+                    tell(f"{name} migrated")
             self.start(name)
 
         # Each service migrates its own schema, so they can go side by side (two at a time: start-up is
@@ -180,6 +235,7 @@ class ServiceStack:
                 future.result()
         for name in wanted:
             self.wait_ready(name, timeout)
+            tell(f"{name} ready")
 
     def stop(self, name: str, timeout: float = STOP_TIMEOUT) -> None:
         """SIGTERM (graceful drain), SIGKILL after `timeout`."""

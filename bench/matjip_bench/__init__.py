@@ -1,0 +1,1 @@
+"""`./matjip bench`: the platform under open-loop load, beside the machine's own limits, in one run."""
