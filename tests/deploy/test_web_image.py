@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import socket
 import subprocess
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import deploy_checks as dc
 import httpx
 import pytest
+import yaml
 
 from matjip_devstack import web
 from matjip_devstack.edge import nginx_binary
@@ -114,3 +116,66 @@ def test_the_build_stays_within_its_javascript_budget() -> None:
     assert files, "no JavaScript in the build"
     total = sum(len(gzip.compress(f.read_bytes(), compresslevel=9)) for f in files)
     assert total <= 200 * 1024, f"{total / 1024:.1f} KiB gzipped"
+
+
+# --- the chart ships it -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", dc.ENVIRONMENTS)
+def test_the_chart_serves_the_app_at_the_root_of_the_apis_host(environment: str) -> None:
+    docs = dc.rendered(environment)
+    deployment = dc.find(docs, "Deployment", "web")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"].split("@")[0].split(":")[0].endswith("/matjip-web")
+    assert container["ports"][0]["containerPort"] == 8080  # web-nginx.conf's listen
+    assert "command" not in container  # the image's own nginx
+    ingress = dc.find(docs, "Ingress", "web")
+    (rule,) = ingress["spec"]["rules"]
+    assert [(p["path"], p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]] == [
+        ("/", "Prefix", "web")
+    ]
+    # The app calls /api/<service> on its own origin: the same host as every service's ingress.
+    for other in dc.by_kind(docs, "Ingress"):
+        assert [r["host"] for r in other["spec"]["rules"]] == [rule["host"]], other["metadata"]["name"]
+        assert other["spec"]["ingressClassName"] == ingress["spec"]["ingressClassName"]
+    policy = dc.find(docs, "NetworkPolicy", "web")
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"] and policy["spec"]["egress"] == []
+    assert [p["port"] for r in policy["spec"]["ingress"] for p in r["ports"]] == [8080]
+
+
+def test_on_the_alb_the_root_rule_comes_after_every_api_rule() -> None:
+    docs = dc.rendered("prod")
+    web = dc.find(docs, "Ingress", "web")["metadata"]["annotations"]
+    assert web["alb.ingress.kubernetes.io/group.order"] == "1000"
+    for ingress in dc.by_kind(docs, "Ingress"):
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["alb.ingress.kubernetes.io/group.name"] == web["alb.ingress.kubernetes.io/group.name"]
+        if ingress["metadata"]["name"] != "web":
+            assert int(annotations.get("alb.ingress.kubernetes.io/group.order", "0")) < 1000
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_argo_cd_syncs_the_app_as_its_own_application(environment: str) -> None:
+    proc = dc.helm_template(environment, set_values=["global.only=web"])
+    assert proc.returncode == 0, proc.stderr
+    alone = {(d["kind"], d["metadata"]["name"]) for d in dc.parse_manifests(proc.stdout)}
+    assert alone == {
+        ("Deployment", "web"),
+        ("Service", "web"),
+        ("Ingress", "web"),
+        ("PodDisruptionBudget", "web"),
+        ("NetworkPolicy", "web"),
+    }
+    other = dc.parse_manifests(dc.helm_template(environment, set_values=["global.only=order"]).stdout)
+    assert not [d for d in other if d["metadata"]["name"] == "web"]
+    pin = yaml.safe_load((dc.HELM_DIR / "matjip" / "images" / environment / "web.yaml").read_text())
+    assert set(pin) == {"web"}
+
+
+def test_the_pods_grace_covers_nginx_graceful_stop() -> None:
+    """The chart's drainSeconds is the image's worker_shutdown_timeout (dc.draining_violations does the sum)."""
+    values = yaml.safe_load((dc.HELM_DIR / "matjip" / "values.yaml").read_text())
+    timeout = re.search(r"^worker_shutdown_timeout (\d+)s;$", NGINX_CONF.read_text(), re.MULTILINE)
+    assert timeout is not None and int(timeout[1]) == values["web"]["drainSeconds"]
+    annotations = dc.find(dc.rendered("prod"), "Deployment", "web")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["matjip.io/drain-seconds"] == str(values["web"]["drainSeconds"])
