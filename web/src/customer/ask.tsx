@@ -69,7 +69,8 @@ export function AskStore({ storeId }: { storeId: string }) {
       setAnswer(
         await ok(
           api.ai.POST("/api/ai/stores/{store_id}/questions", {
-            params: { path: { store_id: storeId } },
+            // The answer follows the question's own language; the app's language when the question does not tell.
+            params: { path: { store_id: storeId }, header: { "Accept-Language": t.locale } },
             body: { question: question.trim(), top_k: 3 },
           }),
         ),

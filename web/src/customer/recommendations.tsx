@@ -1,12 +1,25 @@
 // Dishes the ai service recommends to this customer, each with why.
 import { api, ok } from "../api/http";
-import { useT } from "../i18n";
+import type { Recommendation } from "../api/types";
+import { useT, type MessageKey } from "../i18n";
 import { useLoad } from "../lib/load";
 import { Loader } from "../ui/feedback";
 
+// Why a dish was chosen; every basis ai can give has its words (a new one fails the type check here).
+const BASIS: Record<Recommendation["basis"], MessageKey> = {
+  co_occurrence: "recommend.co_occurrence",
+  reviews: "recommend.reviews",
+  similar_name: "recommend.similar_name",
+  popular: "recommend.popular",
+};
+
 export function Recommendations() {
   const t = useT();
-  const found = useLoad(() => ok(api.ai.GET("/api/ai/recommendations", { params: { query: { limit: 6 } } })), []);
+  // Each reason in the app's language (ai writes them in Korean or English).
+  const found = useLoad(
+    () => ok(api.ai.GET("/api/ai/recommendations", { params: { query: { limit: 6, language: t.locale } } })),
+    [t.locale],
+  );
   return (
     <section aria-labelledby="recommended">
       <h2 id="recommended">{t("recommend.title")}</h2>
@@ -24,7 +37,7 @@ export function Recommendations() {
                       <span class="price">{t.won(dish.price)}</span>
                     </div>
                     <p class="meta">
-                      {dish.store_name ?? ""} · {t.dynamic(`recommend.${dish.basis}`, "recommend.popular")}
+                      {dish.store_name ?? ""} · {t(BASIS[dish.basis])}
                     </p>
                   </a>
                 </li>

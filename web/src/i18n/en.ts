@@ -80,6 +80,7 @@ export const en: Record<MessageKey, string> = {
   "recommend.none": "Nothing to recommend yet. Order something and we'll learn your taste.",
   "recommend.co_occurrence": "Often ordered together",
   "recommend.similar_name": "Like dishes you enjoyed",
+  "recommend.reviews": "Praised in reviews for what you enjoy",
   "recommend.popular": "Popular",
 
   "store.openNow": "Open",

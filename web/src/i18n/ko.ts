@@ -79,6 +79,7 @@ export const ko = {
   "recommend.none": "아직 추천할 메뉴가 없어요. 주문하시면 취향에 맞춰 추천해 드릴게요.",
   "recommend.co_occurrence": "함께 자주 주문하는 메뉴",
   "recommend.similar_name": "좋아하신 메뉴와 비슷해요",
+  "recommend.reviews": "리뷰에서 칭찬하는 점이 좋아하신 메뉴와 비슷해요",
   "recommend.popular": "인기 메뉴",
 
   "store.openNow": "주문 가능",

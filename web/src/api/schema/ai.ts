@@ -9,7 +9,7 @@ export type paths = {
         };
         /**
          * Dishes recommended to the calling customer
-         * @description Orderable dishes (not sold out, not removed) the customer has not ordered yet, ranked by how often they were in the same completed order as the customer's own dishes (across all customers) and by how close their names are to those dishes' names (sentence embeddings); the remaining places, or all of them for a customer without completed orders, go to the most ordered dishes. Each comes with the reason it was chosen.
+         * @description Orderable dishes (not sold out, not removed) the customer has not ordered yet, ranked by how often they were in the same completed order as the customer's own dishes (across all customers), by what reviews say about them compared with what the customer's dishes are praised for (spicy, crispy, generous...), and by how close their names are to those dishes' names; well-rated dishes rank higher. The remaining places, or all of them for a customer without completed orders, go to the most ordered dishes. Each comes with the reason it was chosen, in Korean or English (`language`, else `Accept-Language`, else Korean).
          */
         get: operations["recommendations_api_ai_recommendations_get"];
         put?: never;
@@ -31,7 +31,7 @@ export type paths = {
         put?: never;
         /**
          * Ask a question about a store, answered from its reviews
-         * @description Finds the store's reviews most similar to the question (cosine similarity of all-MiniLM-L6-v2 sentence embeddings, computed locally) and returns them with their ratings and menu items, plus a short **extractive** answer: how many reviews address the question, their average rating, the closest review sentence quoted verbatim, and the menu items (with prices) they are about. No generative language model is involved, so the answer never says anything the reviews and the menu do not. A store without reviews gets a 200 saying so; an unknown store, 404.
+         * @description Ranks the store's reviews for the question by BM25 over Korean morphemes and stemmed English words (MeCab-ko), fused with the cosine similarity of multilingual-e5-small sentence embeddings (computed locally), and returns the closest ones with their ratings and menu items, plus a short **extractive** answer in the asker's language (Korean or English: the body's `language`, else the question's own language, else `Accept-Language`): how many reviews address the question, their average rating, the closest review sentence quoted verbatim, and the menu items (with prices in won) they are about. When no review addresses the question the answer says so (`grounded: false`). No generative language model is involved, so the answer never says anything the reviews and the menu do not. A store without reviews gets a 200 saying so; an unknown store, 404.
          */
         post: operations["ask_question_api_ai_stores__store_id__questions_post"];
         delete?: never;
@@ -56,6 +56,8 @@ export type components = {
              * @description whether at least one review addresses the question
              */
             grounded: boolean;
+            /** @description the language of the answer's own phrases */
+            language: components["schemas"]["Language"];
             /** Matches */
             matches: components["schemas"]["ReviewMatchOut"][];
             /** Menu Items Mentioned */
@@ -83,12 +85,17 @@ export type components = {
          * Basis
          * @enum {string}
          */
-        Basis: "co_occurrence" | "similar_name" | "popular";
+        Basis: "co_occurrence" | "reviews" | "similar_name" | "popular";
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * Language
+         * @enum {string}
+         */
+        Language: "ko" | "en";
         /** MenuItemOut */
         MenuItemOut: {
             availability: components["schemas"]["Availability"];
@@ -107,9 +114,11 @@ export type components = {
         };
         /** QuestionRequest */
         QuestionRequest: {
+            /** @description The language to answer in (ko or en); by default the question's own language. */
+            language?: components["schemas"]["Language"] | null;
             /**
              * Question
-             * @description A question about the store's food or service, e.g. 'Is the tteokbokki very spicy?'
+             * @description A question about the store's food or service, e.g. '떡볶이 많이 매워요?' or 'Is it spicy?'
              */
             question: string;
             /**
@@ -155,6 +164,8 @@ export type components = {
              * Format: uuid
              */
             customer_id: string;
+            /** @description the language of the reasons */
+            language: components["schemas"]["Language"];
             /** Recommendations */
             recommendations: components["schemas"]["RecommendationOut"][];
         };
@@ -171,7 +182,7 @@ export type components = {
             rating: number;
             /**
              * Relevant
-             * @description similarity above the threshold under which a review is off-topic
+             * @description whether the review is taken to address the question
              */
             relevant: boolean;
             /**
@@ -180,8 +191,13 @@ export type components = {
              */
             review_id: string;
             /**
+             * Score
+             * @description the fused ranking score: similarity plus the weighted, normalised BM25 score
+             */
+            score: number;
+            /**
              * Similarity
-             * @description cosine similarity of the review to the question, -1..1
+             * @description cosine similarity of the review (or its closest sentence) to the question
              */
             similarity: number;
             /**
@@ -217,9 +233,14 @@ export interface operations {
     recommendations_api_ai_recommendations_get: {
         parameters: {
             query?: {
+                /** @description ko or en */
+                language?: components["schemas"]["Language"] | null;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Used when neither the body nor the question itself settles the language (ko or en). */
+                "Accept-Language"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -262,7 +283,10 @@ export interface operations {
     ask_question_api_ai_stores__store_id__questions_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Used when neither the body nor the question itself settles the language (ko or en). */
+                "Accept-Language"?: string | null;
+            };
             path: {
                 store_id: string;
             };

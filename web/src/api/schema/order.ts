@@ -111,7 +111,8 @@ export type paths = {
         /**
          * Store Menu
          * @description What order believes the store sells now: prices, sold-out items, and whether it takes orders.
-         *     Revalidate with If-None-Match: an unchanged menu answers 304 without a body.
+         *     The same for everyone, so shared caches (the edge, a CDN) may keep it as long as order itself does
+         *     (`menu_cache_seconds`); revalidate with If-None-Match: an unchanged menu answers 304 without a body.
          */
         get: operations["store_menu_api_order_stores__store_id__menu_get"];
         put?: never;

@@ -420,7 +420,7 @@ export type components = {
          * InboxStatus
          * @enum {string}
          */
-        InboxStatus: "PENDING" | "ACCEPTED" | "PREPARING" | "READY" | "PICKED_UP" | "DELIVERED" | "REJECTED" | "WITHDRAWN";
+        InboxStatus: "PENDING" | "ACCEPTED" | "PREPARING" | "READY" | "PICKED_UP" | "DELIVERED" | "REJECTED" | "EXPIRED" | "WITHDRAWN";
         /** MenuItemCreate */
         MenuItemCreate: {
             /** Category Id */
