@@ -273,7 +273,8 @@ export function Inbox({ store }: { store: StoreOut }) {
           setFresh((known) => new Set(known).add(event.order_id));
           setAnnouncement({ key: "inbox.newOrder", orderId: event.order_id });
           chime();
-        } else if (event.kind === "store.order-cancelled") {
+        } else if (event.kind === "store.order-cancelled" && event.reason !== "store_rejected") {
+          // (An order the owner rejected left by their own hand: the finished list says so.)
           const why = departureKey(event);
           setDepartures((shown) =>
             [{ orderId: event.order_id, why }, ...shown.filter((d) => d.orderId !== event.order_id)].slice(0, 5),

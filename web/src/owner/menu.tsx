@@ -1,5 +1,5 @@
 // The owner's menu editor: categories, dishes with prices and options, stock and the sold-out switch.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 
 import { api, ok } from "../api/http";
 import { fieldErrorsOf } from "../api/problem";
@@ -168,6 +168,10 @@ function itemBody(draft: ItemDraft) {
   };
 }
 
+// Per dish, the last stock change sent: one at a time, in the order the owner made them (two requests in
+// flight may arrive swapped).
+const stockChanges = new Map<string, Promise<void>>();
+
 function StockControl({ storeId, item, onItem }: { storeId: string; item: MenuItem; onItem: () => Promise<void> }) {
   const t = useT();
   const [quantity, setQuantity] = useState(item.stock_quantity === null ? "" : String(item.stock_quantity));
@@ -175,17 +179,18 @@ function StockControl({ storeId, item, onItem }: { storeId: string; item: MenuIt
   const [invalid, setInvalid] = useState<string | undefined>(undefined);
   // The owner's switch: sold out whatever the count (the item may also be sold out by a count of 0).
   const switchedOff = item.sold_out && item.stock_quantity !== 0;
+  // What the owner last chose, before the server has answered: a count saved right after flipping the
+  // switch must not send the switch's old position.
+  const [soldOut, setSoldOut] = useState(switchedOff);
+  useEffect(() => setSoldOut(switchedOff), [switchedOff]);
 
-  const put = async (soldOut: boolean, count: string) => {
-    const problem = checkWhole(count, { min: 0, max: 1_000_000, optional: true });
-    setInvalid(problem ? t(problem.key, problem.params) : undefined);
-    if (problem) return;
+  const send = async (off: boolean, count: string) => {
     setError(undefined);
     try {
       await ok(
         api.store.PUT("/api/store/stores/{store_id}/menu-items/{item_id}/stock", {
           params: { path: { store_id: storeId, item_id: item.id } },
-          body: { quantity: count.trim() ? Number(count) : null, sold_out: soldOut },
+          body: { quantity: count.trim() ? Number(count) : null, sold_out: off },
         }),
       );
       await onItem();
@@ -194,10 +199,20 @@ function StockControl({ storeId, item, onItem }: { storeId: string; item: MenuIt
     }
   };
 
+  const put = (off: boolean, count: string): Promise<void> => {
+    const problem = checkWhole(count, { min: 0, max: 1_000_000, optional: true });
+    setInvalid(problem ? t(problem.key, problem.params) : undefined);
+    if (problem) return Promise.resolve();
+    setSoldOut(off);
+    const next = (stockChanges.get(item.id) ?? Promise.resolve()).then(() => send(off, count));
+    stockChanges.set(item.id, next);
+    return next;
+  };
+
   return (
     <div class="form">
-      <Switch label={t("menuEdit.soldOutSwitch", { name: item.name })} checked={switchedOff} onChange={(on) => void put(on, quantity)} />
-      <form class="form form--inline" onSubmit={onSubmit(() => put(switchedOff, quantity))} noValidate>
+      <Switch label={t("menuEdit.soldOutSwitch", { name: item.name })} checked={soldOut} onChange={(on) => void put(on, quantity)} />
+      <form class="form form--inline" onSubmit={onSubmit(() => put(soldOut, quantity))} noValidate>
         <TextField
           label={t("menuEdit.stockOf", { name: item.name })}
           hint={t("menuEdit.stockHint")}
