@@ -8,9 +8,9 @@ one row per operation with the status each actor must get, and the rule that exp
 
 `test_the_matrix_covers_every_operation` reads the OpenAPI documents through the edge: an operation without
 a row (or a row without an operation) fails it, so a new endpoint cannot ship without its authorization
-decided here. Only the sandbox PG under /api/payment/sandbox-pg is left out: it is the fake payment
-gateway mounted in dev and tests only, documented as unauthenticated (services/payment/README.md), and not
-part of the platform's API (it is not in payment's OpenAPI document either).
+decided here. The sandbox PG behind the local edge (/api/sandbox-pg) is no service of the platform: it is
+the fake payment gateway the local stack and the tests run as a process of its own (tools/sandbox-pg),
+in no image or cluster, documented as unauthenticated there.
 
 Calls that change state are safe to repeat: what an allowed call consumes (an address, a category, a menu
 item, a session, an order in the state the step needs) is made for it, or taken over from an earlier call
@@ -50,8 +50,6 @@ from e2e_support import (
 
 ACTORS = ("anonymous", "customer", "other_customer", "owner", "other_owner", "admin")
 SERVICES = ("auth", "user", "store", "order", "payment", "notification", "ai")
-# Dev and tests only, unauthenticated by design (see the module docstring): not part of the matrix.
-EXCLUDED_PREFIXES = ("/api/payment/sandbox-pg",)
 
 # --- who may do what -------------------------------------------------------------------------------------
 
@@ -808,8 +806,6 @@ def operations_in_openapi(platform: Platform) -> Iterator[tuple[str, str]]:
         for service in SERVICES:
             document = expect(c.get(f"/api/{service}/openapi.json"), 200)
             for path, item in document["paths"].items():
-                if path.startswith(EXCLUDED_PREFIXES):
-                    continue
                 for method in item.keys() & methods:
                     yield method.upper(), path
 

@@ -13,6 +13,7 @@ import yaml
 from matjip_contracts import services as registry
 from matjip_contracts.topics import ALL_TOPICS
 from matjip_devstack import config as devstack_config
+from matjip_devstack.services import PROCESSES as DEVSTACK_PROCESSES
 from matjip_devstack.services import SERVICES as DEVSTACK
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +45,22 @@ def test_every_consumed_or_published_topic_is_a_contract_topic() -> None:
         assert set(entry.consumes) | set(entry.publishes) <= set(ALL_TOPICS), entry.name
     assert len({e.port for e in registry.SERVICES}) == len(registry.SERVICES)
     assert len({e.schema for e in registry.SERVICES}) == len(registry.SERVICES)
+
+
+def test_local_only_processes_run_locally_and_nowhere_else() -> None:
+    """The sandbox PG runs beside the services in the local stack (ports and schemas of its own) and in
+    no cluster: no chart block, Application or image pin names it."""
+    everything = [*registry.SERVICES, *registry.LOCAL_ONLY]
+    assert [s.name for s in DEVSTACK_PROCESSES] == [e.name for e in everything]
+    assert len({e.port for e in everything}) == len(everything)
+    assert len({e.schema for e in everything}) == len(everything)
+    values = yaml.safe_load((HELM / "matjip" / "values.yaml").read_text())
+    for entry in registry.LOCAL_ONLY:
+        assert entry.name not in values and entry.name not in deploy_checks.SERVICES
+        for environment in ("dev", "prod"):
+            assert not (HELM / "matjip" / "images" / environment / f"{entry.name}.yaml").exists()
+            appset = (REPO / "deploy" / "argocd" / f"applicationset-{environment}.yaml").read_text()
+            assert entry.name not in appset
 
 
 def test_the_conventions_tables_are_generated_from_it() -> None:

@@ -36,8 +36,8 @@ from matjip_devstack.processes import (
 from matjip_devstack.progress import StartupProgress
 from matjip_devstack.prometheus import Prometheus
 from matjip_devstack.redis_server import Redis
-from matjip_devstack.secrets import admin_env, auth_env
-from matjip_devstack.services import SERVICES
+from matjip_devstack.secrets import admin_env, auth_env, sandbox_pg_key
+from matjip_devstack.services import PROCESSES
 from matjip_devstack.stack import ServiceStack
 from matjip_devstack.topics import end_offsets, run_sync
 from matjip_devstack.zipkin import Zipkin
@@ -93,8 +93,9 @@ def service_stack(*, starting: bool = False, observability: bool = False) -> Ser
     # The platform exports traces to Zipkin when MATJIP_ZIPKIN_ENDPOINT is set (OTLP needs a collector).
     env = {"MATJIP_ZIPKIN_ENDPOINT": f"{Zipkin().url()}/api/v2/spans"} if observability else {}
     # Only a start needs (and so creates) the dev secrets.
-    service_env = {"auth": auth_env()} if starting else {}
-    return ServiceStack(env, LOGS, pid_dir=RUN, service_env=service_env)
+    if not starting:
+        return ServiceStack(env, LOGS, pid_dir=RUN)
+    return ServiceStack(env, LOGS, pid_dir=RUN, service_env={"auth": auth_env()}, sandbox_pg_key=sandbox_pg_key())
 
 
 # --- up / down --------------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def _print_table(stack: ServiceStack | None, services: Sequence[str], observabil
     if stack is not None:
         edge = f"http://{config.HOST}:{config.EDGE_PORT}"
         rows.append(("edge", f"{edge}/api/<service>/..."))
-        for svc in SERVICES:
+        for svc in PROCESSES:
             if svc.name in services:
                 url = stack.url(svc.name)
                 rows.append((svc.name, f"{edge}/api/{svc.name}/  (direct {url}, docs {edge}/api/{svc.name}/docs)"))
@@ -166,8 +167,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         services: list[str] = []
         if not args.infra_only:
             stack = service_stack(starting=True, observability=observability)
-            services = [s.name for s in SERVICES if s.installed()]
-            missing = [s.name for s in SERVICES if not s.installed()]
+            services = [s.name for s in PROCESSES if s.installed()]
+            missing = [s.name for s in PROCESSES if not s.installed()]
             if missing:
                 print(f"warning: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
             new = [n for n in services if not stack.running(n)]
@@ -263,7 +264,7 @@ def stop_everything(verbose: bool = True) -> list[str]:
     stopped: list[str] = []
     stack = service_stack() if RUN.exists() else None
     if stack is not None:
-        for svc in SERVICES:
+        for svc in PROCESSES:
             if stack.running(svc.name):
                 stopped.append(svc.name)
         stack.stop_all()
@@ -306,7 +307,7 @@ def cmd_status(_: argparse.Namespace) -> int:
     prom, zipkin = Prometheus(), Zipkin()
     rows.append(("prometheus", _state(prom.running(), prom.healthy()), prom.url()))
     rows.append(("zipkin", _state(zipkin.running(), zipkin.healthy()), zipkin.url()))
-    for svc in SERVICES:
+    for svc in PROCESSES:
         state = _state(stack.running(svc.name), stack.ready(svc.name)) if svc.installed() else "not installed"
         rows.append((svc.name, state, stack.url(svc.name)))
     edge_running = read_pidfile(EDGE_PIDFILE) is not None

@@ -16,6 +16,14 @@ PROMETHEUS_PORT = 59090 + PORT_OFFSET
 ZIPKIN_PORT = 59411 + PORT_OFFSET
 EDGE_PORT = 8080 + PORT_OFFSET
 
+# Said here, not as a Java stack trace from Kafka's storage tool halfway through `./matjip up`.
+_HIGHEST = max(POSTGRES_PORT, REDIS_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, PROMETHEUS_PORT, ZIPKIN_PORT)
+if _HIGHEST > 65535:
+    raise ValueError(
+        f"MATJIP_DEVSTACK_PORT_OFFSET={PORT_OFFSET} puts the local infrastructure on ports up to {_HIGHEST}; "
+        f"the largest offset that fits is {PORT_OFFSET + 65535 - _HIGHEST}"
+    )
+
 DATABASE = "matjip"
 DB_USER = "matjip"
 

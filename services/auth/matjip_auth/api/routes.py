@@ -25,7 +25,7 @@ from matjip_platform.http import CurrentPrincipal, components_of, require_role
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-def auth_service(components: Annotated[AuthComponents, Depends(components_of(AuthComponents))]) -> AuthService:
+async def auth_service(components: Annotated[AuthComponents, Depends(components_of(AuthComponents))]) -> AuthService:
     return components.service
 
 

@@ -1,8 +1,8 @@
-"""The sandbox PG's scenarios (no I/O)."""
+"""What each customer scenario makes of a confirm (no I/O)."""
 
 import pytest
 
-from matjip_payment.sandbox.behaviours import Behaviour, ConfirmPlan, plan_confirm
+from matjip_sandbox_pg.scenarios import Behaviour, ConfirmPlan, plan_confirm
 
 
 @pytest.mark.parametrize("attempt", [1, 2, 3])
@@ -11,8 +11,8 @@ def test_approve_and_decline_do_the_same_on_every_attempt(attempt: int) -> None:
     assert plan_confirm(Behaviour.DECLINE, attempt) is ConfirmPlan.DECLINE
 
 
-def test_timeout_then_approve_stalls_the_first_attempt_only() -> None:
-    assert plan_confirm(Behaviour.TIMEOUT_THEN_APPROVE, 1) is ConfirmPlan.STALL
+def test_timeout_then_approve_holds_the_first_attempt_only() -> None:
+    assert plan_confirm(Behaviour.TIMEOUT_THEN_APPROVE, 1) is ConfirmPlan.HOLD
     assert plan_confirm(Behaviour.TIMEOUT_THEN_APPROVE, 2) is ConfirmPlan.CHARGE
     assert plan_confirm(Behaviour.TIMEOUT_THEN_APPROVE, 3) is ConfirmPlan.CHARGE
 

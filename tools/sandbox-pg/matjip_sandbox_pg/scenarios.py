@@ -1,4 +1,4 @@
-"""How the sandbox PG answers a confirm, per customer scenario (set with PUT /scenarios/{customer_id})."""
+"""How the sandbox PG answers one customer's confirms (set with PUT /api/sandbox-pg/scenarios/{customer_id})."""
 
 from enum import StrEnum
 
@@ -6,14 +6,15 @@ from enum import StrEnum
 class Behaviour(StrEnum):
     APPROVE = "approve"
     DECLINE = "decline"
-    TIMEOUT_THEN_APPROVE = "timeout_then_approve"  # the first confirm of an order stalls past the caller's timeout
+    # The first confirm of an order gets no answer until the caller gives up; its retry is approved.
+    TIMEOUT_THEN_APPROVE = "timeout_then_approve"
     FAIL_AFTER_CHARGE = "fail_after_charge"  # charges, then answers 500
 
 
 class ConfirmPlan(StrEnum):
     CHARGE = "CHARGE"
     DECLINE = "DECLINE"
-    STALL = "STALL"  # charge nothing and answer too late for anyone to hear
+    HOLD = "HOLD"  # charge nothing and answer nothing until the caller hangs up
     CHARGE_THEN_FAIL = "CHARGE_THEN_FAIL"
 
 
@@ -25,6 +26,6 @@ def plan_confirm(behaviour: Behaviour, attempt: int) -> ConfirmPlan:
         case Behaviour.DECLINE:
             return ConfirmPlan.DECLINE
         case Behaviour.TIMEOUT_THEN_APPROVE:
-            return ConfirmPlan.STALL if attempt == 1 else ConfirmPlan.CHARGE
+            return ConfirmPlan.HOLD if attempt == 1 else ConfirmPlan.CHARGE
         case Behaviour.FAIL_AFTER_CHARGE:
             return ConfirmPlan.CHARGE_THEN_FAIL
