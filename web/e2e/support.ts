@@ -166,7 +166,7 @@ export async function ownerMoves(api: APIRequestContext, owner: Person, store: S
 
 /** Tell the sandbox payment gateway how to treat this customer's payments. */
 export async function payLike(api: APIRequestContext, customer: Person, behaviour: "approve" | "decline"): Promise<void> {
-  await json(await api.put(`/api/payment/sandbox-pg/scenarios/${customer.userId}`, { data: { behaviour } }), 200);
+  await json(await api.put(`/api/sandbox-pg/scenarios/${customer.userId}`, { data: { behaviour } }), 200);
 }
 
 export async function signInThroughTheApp(page: Page, person: Person): Promise<void> {
