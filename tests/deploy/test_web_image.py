@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import yaml
 
 from matjip_devstack import web
 from matjip_devstack.edge import nginx_binary
+from matjip_devstack.stack import free_ports
 
 DOCKERFILE = dc.REPO / "deploy" / "docker" / "web.Dockerfile"
 NGINX_CONF = dc.REPO / "deploy" / "docker" / "web-nginx.conf"
@@ -41,9 +41,9 @@ def test_web_image_builds_from_the_lock_and_ships_only_the_build() -> None:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    # Below the kernel's range for outgoing connections, where a port picked by bind(0) could be taken
+    # (by a source port, or another test's listener) before nginx binds it.
+    return free_ports(["web-image"])["web-image"]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,7 @@ def image_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         while True:
             try:
                 httpx.get(f"{url}/health/live", timeout=1)
+                assert process.poll() is None, "something else answers on the port picked for the image's nginx"
                 break
             except httpx.HTTPError:
                 assert process.poll() is None, (work / "error.log").read_text() if (work / "error.log").exists() else ""
