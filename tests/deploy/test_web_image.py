@@ -54,9 +54,9 @@ def image_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     conf = (
         NGINX_CONF.read_text()
+        .replace("/tmp/", f"{work}/")  # first: the checkout itself may live under /tmp (a CI clone)
         .replace("listen 8080;", f"listen 127.0.0.1:{port};")
         .replace("root /usr/share/nginx/html;", f"root {web.DIST};")
-        .replace("/tmp/", f"{work}/")
     )
     (work / "nginx.conf").write_text(("user root;\n" if os.geteuid() == 0 else "") + conf)
     process = subprocess.Popen(
