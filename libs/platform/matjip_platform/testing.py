@@ -195,9 +195,7 @@ async def wait_until_processed(
         # A kind of event the service's handlers skip (`EventHandlers.on(..., only=...)`) never reaches
         # its inbox: waiting for it would wait forever.
         handlers = runtime_or_db.definition.handlers
-        envelopes = tuple(
-            e for e in envelopes if handlers.find(e.event_type) is None or handlers.wants(e.event_type, e.parse())
-        )
+        envelopes = tuple(e for e in envelopes if handlers.find(e.event_type) is None or handlers.acts_on(e))
     wanted = {envelope.event_id for envelope in envelopes}
 
     async def done() -> bool:
