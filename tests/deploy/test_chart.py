@@ -57,7 +57,7 @@ def test_every_service_is_deployed(environment: str) -> None:
     docs = dc.rendered(environment)
     workloads = {w["metadata"]["name"] for w, _ in dc.pod_templates(docs, jobs=False)}
     jobs = {j["metadata"]["name"] for j in dc.by_kind(docs, "Job")}
-    assert workloads == set(dc.SERVICES)
+    assert workloads == set(dc.SERVICES) | {"web"}
     assert jobs == {f"{s}-migrate" for s in dc.SERVICES} | {"kafka-topics"}
     for service in dc.SERVICES:
         assert dc.find(docs, "ServiceMonitor", service)
@@ -180,7 +180,7 @@ def test_application_sets() -> None:
     for environment, automated in (("dev", True), ("prod", False)):
         appset = yaml.safe_load((argocd / f"applicationset-{environment}.yaml").read_text())
         elements = appset["spec"]["generators"][0]["list"]["elements"]
-        assert {e["service"] for e in elements} == {*dc.SERVICES, "platform"}
+        assert {e["service"] for e in elements} == {*dc.SERVICES, "platform", "web"}
         spec = appset["spec"]["template"]["spec"]
         assert spec["project"] in projects
         assert spec["source"]["path"] == "deploy/helm/matjip"

@@ -243,8 +243,8 @@ def acted_on_by(service: str, envelope: Any) -> bool:
     type and the handler's `only` filter takes this one (a skipped event leaves no inbox row)."""
     import importlib
 
-    handlers = importlib.import_module(f"matjip_{service}.app").definition.handlers
-    return handlers.find(envelope.event_type) is not None and handlers.wants(envelope.event_type, envelope.parse())
+    acts_on: bool = importlib.import_module(f"matjip_{service}.app").definition.handlers.acts_on(envelope)
+    return acts_on
 
 
 def assert_each_event_consumed_exactly_once(platform: Platform, key: str) -> int:

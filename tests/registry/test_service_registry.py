@@ -73,7 +73,8 @@ def test_the_helm_values_describe_each_service_as_the_registry_does() -> None:
     values = yaml.safe_load((HELM / "matjip" / "values.yaml").read_text())
     chart = yaml.safe_load((HELM / "matjip" / "Chart.yaml").read_text())
     assert [d["alias"] for d in chart["dependencies"]] == NAMES
-    blocks = {k: v for k, v in values.items() if k not in ("global", "platform")}
+    # `web` is the web app's own block (templates/web.yaml), not a service.
+    blocks = {k: v for k, v in values.items() if k not in ("global", "platform", "web")}
     assert list(blocks) == NAMES
     for entry in registry.SERVICES:
         block = blocks[entry.name]
@@ -104,9 +105,9 @@ def test_gitops_and_release_files_list_every_service() -> None:
     for environment in ("dev", "prod"):
         appset = yaml.safe_load((REPO / "deploy" / "argocd" / f"applicationset-{environment}.yaml").read_text())
         elements = [e["service"] for e in appset["spec"]["generators"][0]["list"]["elements"]]
-        assert elements == ["platform", *NAMES]
+        assert elements == ["platform", *NAMES, "web"]
         pins = sorted(p.stem for p in (HELM / "matjip" / "images" / environment).glob("*.yaml"))
-        assert pins == sorted(NAMES)
+        assert pins == sorted([*NAMES, "web"])
     assert list(deploy_checks.SERVICES) == NAMES
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
-from matjip_devstack import config
+from matjip_devstack import config, web
 from matjip_devstack.cluster import cli as cluster_cli
 from matjip_devstack.edge import default_upstreams, spawn_edge, web_root_default
 from matjip_devstack.infra import ensure_infra, stop_infra
@@ -182,8 +183,17 @@ def cmd_up(args: argparse.Namespace) -> int:
                 if step.endswith(" ready"):
                     not_ready.discard(step.removesuffix(" ready"))
 
-            with progress.waiting_for(lambda: f"services to be ready: {', '.join(sorted(not_ready))}"):
-                stack.migrate_and_start(services, progress=track)
+            # The web app builds (npm ci the first time) while the services migrate and start.
+            builder = ThreadPoolExecutor(1, thread_name_prefix="web-build")
+            try:
+                web_build = builder.submit(web.ensure_built, progress)
+                with progress.waiting_for(lambda: f"services to be ready: {', '.join(sorted(not_ready))}"):
+                    stack.migrate_and_start(services, progress=track)
+                with progress.waiting_for("the web app's build (npm ci, vite build)"):
+                    if web_build.result():
+                        progress("web app built (web/dist)")
+            finally:
+                builder.shutdown(wait=False, cancel_futures=True)
             if start_edge():
                 started.append(("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)))
             progress("edge (nginx) ready")
@@ -468,6 +478,22 @@ def _start_cluster_prebuild(pytest_args: Sequence[str], env: dict[str, str]) -> 
                                 start_new_session=True)
 
 
+def _web_checks(env: dict[str, str]) -> list[str]:
+    """The web app's build (which its browser tests load), type check, lint and unit tests; what failed."""
+    print("\n=== web: npm ci and vite build when their inputs changed, Chromium for the browser tests", flush=True)
+    try:
+        web.ensure_built()
+        web.ensure_chromium()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return ["web build"]
+    failed = []
+    for title, script in (("web typecheck", "typecheck"), ("web lint", "lint"), ("web unit tests", "test")):
+        if _step(title, ["npm", "--prefix", "web", "run", "--silent", script], env) != 0:
+            failed.append(title)
+    return failed
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     ensure_dirs()
     py = sys.executable
@@ -488,9 +514,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             failed.append("ruff")
         if _step("mypy", [py, "-m", "mypy", *mypy_targets()], env) != 0:
             failed.append("mypy")
+        failed += _web_checks(env)
         if failed:
             # Said before pytest so that pytest's own summary stays the last line of the run.
-            print(f"\n{' and '.join(failed)} failed: the run will exit non-zero", flush=True)
+            print(f"\n{', '.join(failed)} failed: the run will exit non-zero", flush=True)
         code = _step("pytest", [py, "-m", "pytest", *args.pytest_args], env)
     finally:
         if prebuild is not None and prebuild.poll() is None:
@@ -564,7 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="no simulated owner at the demo store: you run it in the app as the demo owner")
     demo.set_defaults(func=cmd_demo)
 
-    test = sub.add_parser("test", help="ruff, mypy and pytest on the whole tree, infrastructure included")
+    test = sub.add_parser(
+        "test", help="ruff, mypy, the web app's checks and pytest on the whole tree, infrastructure included"
+    )
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest")
     test.set_defaults(func=cmd_test)
 

@@ -88,6 +88,12 @@ async def log_out(principal: CurrentPrincipal, request: Request, auth: Auth, bod
     await auth.log_out(principal, _bearer_token(request), body.refresh_token if body else None)
 
 
+@router.post("/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT)
+async def log_out_everywhere(principal: CurrentPrincipal, request: Request, auth: Auth) -> None:
+    """Sign out on every device: this access token and every refresh token of the account are revoked."""
+    await auth.log_out_everywhere(principal, _bearer_token(request))
+
+
 @router.get("/me")
 async def me(principal: CurrentPrincipal, auth: Auth) -> AccountResponse:
     return _account(await auth.account_of(principal))
