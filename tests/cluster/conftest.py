@@ -1,13 +1,14 @@
 """The cluster suite's fixtures: one API server for the whole folder, with dev and prod installed.
 
-The cluster is the suite's own (a temporary folder, ports apart from `./matjip cluster up`'s); etcd and
-kube-apiserver are built on first use (cached per version in ~/.cache/matjip/cluster; `./matjip test`
+The cluster is the suite's own (a temporary folder, ports apart from `./matjip cluster up`'s); its
+programs are built on first use (cached per version in ~/.cache/matjip/cluster; `./matjip test`
 starts that build in the background at its beginning) and stopped when the folder's last test is done.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,10 @@ from matjip_devstack.cluster.control_plane import Cluster, cluster_for, stop_clu
 from matjip_devstack.cluster.environments import Environment
 from matjip_devstack.cluster.kube import Kube
 from matjip_devstack.cluster.layout import Layout
+
+# The canary scenarios' helpers live beside the tests; importlib import mode does not put this folder on
+# sys.path.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 # Package scope: the API server stops when the last test of this folder is done, not at the end of the

@@ -3,6 +3,7 @@ PKI, the kubeconfig and the port layout."""
 
 from __future__ import annotations
 
+import csv
 import ipaddress
 from pathlib import Path
 from typing import Any
@@ -99,8 +100,10 @@ def test_pki_makes_a_serving_certificate_for_loopback_and_an_admin_token(tmp_pat
     assert "kubernetes.default.svc" in names.get_values_for_type(x509.DNSName)
     tokens = {pki.token(component) for component in TOKEN_USERS}
     assert len(tokens) == len(TOKEN_USERS) and all(len(t) >= 40 for t in tokens)
-    for line in pki.token_file.read_text().splitlines():
-        assert len(line.split(",")) in (3, 4)
+    # token,user,uid[,"group1,group2"]: the API server reads the file as CSV.
+    rows = list(csv.reader(pki.token_file.read_text().splitlines()))
+    assert all(len(row) in (3, 4) for row in rows)
+    assert {row[1]: row[3] if len(row) == 4 else "" for row in rows} == dict(TOKEN_USERS.values())
     assert oct(pki.sa_private_key.stat().st_mode & 0o777) == "0o600"
     # A second call keeps what exists (a restarted cluster keeps its identities).
     assert create_pki(tmp_path / "pki").token("admin") == pki.token("admin")
@@ -117,6 +120,8 @@ def test_kubeconfig_names_the_server_ca_and_token(tmp_path: Path) -> None:
 def test_layouts_keep_developer_and_test_clusters_apart(tmp_path: Path) -> None:
     developer, tests = Layout.default(), Layout.for_tests(tmp_path)
     ports = lambda layout: {getattr(layout, name) for name in dir(layout) if name.endswith("_port")}  # noqa: E731
-    assert len(ports(developer)) == len(ports(tests)) == 3
+    assert len(ports(developer)) == len(ports(tests)) == 9
     assert not ports(developer) & ports(tests)
+    # Every port inside the layout's own block of ten: neighbouring offsets never share one.
+    assert all(0 <= p - tests.port_base < 10 for p in ports(tests))
     assert all(p < 32768 for p in ports(developer) | ports(tests)), "inside Linux's ephemeral port range"

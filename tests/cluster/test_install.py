@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from matjip_devstack.cluster import versions
-from matjip_devstack.cluster.control_plane import Cluster, crds_to_install
+from matjip_devstack.cluster.control_plane import Cluster, crds_to_install, node_names
 from matjip_devstack.cluster.environments import Environment, cluster_setup
-from matjip_devstack.cluster.kube import Kube, KubeError, difference, tls_context
+from matjip_devstack.cluster.kube import Kube, KubeError, difference, tls_context, wait_for
 
 Obj = dict[str, Any]
 ENVIRONMENTS = ("dev", "prod")
@@ -149,3 +149,48 @@ def test_autoscalers_find_their_rollout_floor_through_the_scale_subresource(
         assert 'the spec replicas field ".spec.replicas" does not exist' in scale.json()["message"]
     finally:
         kube.delete(unsized)
+
+
+def _condition(obj: Obj, kind: str) -> bool:
+    return any(c["type"] == kind and c["status"] == "True" for c in obj.get("status", {}).get("conditions", []))
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_rollout_becomes_healthy_on_kwoks_nodes_and_every_hook_job_completes(
+    kube: Kube, environments: dict[str, Environment], environment: str
+) -> None:
+    env = environments[environment]
+    rendered = [o for app in env.applications() for o in env.render(app.service)]
+    rollouts = [o["metadata"]["name"] for o in rendered if o["kind"] == "Rollout"]
+    assert rollouts
+
+    def all_healthy() -> bool:
+        live = {r["metadata"]["name"]: r for r in kube.list("argoproj.io/v1alpha1", "Rollout", env.namespace)}
+        return all(live[name].get("status", {}).get("phase") == "Healthy" for name in rollouts)
+
+    wait_for(all_healthy, 240, f"every Rollout of {environment} Healthy", interval=2.0)
+    nodes = {n["metadata"]["name"]: n["metadata"]["labels"]["topology.kubernetes.io/zone"]
+             for n in kube.list("v1", "Node")}
+    assert set(nodes) == set(node_names())
+    for name in rollouts:
+        rollout = kube.get("argoproj.io/v1alpha1", "Rollout", name, env.namespace)
+        assert rollout is not None
+        replicas = rollout["spec"]["replicas"]
+        assert rollout["status"]["availableReplicas"] == replicas, name
+        pods = kube.list("v1", "Pod", env.namespace,
+                         labels={"rollouts-pod-template-hash": rollout["status"]["stableRS"]})
+        assert len(pods) == replicas and all(_condition(p, "Ready") for p in pods), name
+        # Scheduled by kube-scheduler onto the fake nodes; prod's zone spread is a hard constraint
+        # (DoNotSchedule), dev's a preference only.
+        zones = {nodes[p["spec"]["nodeName"]] for p in pods}
+        if env.name == "prod":
+            assert len(zones) == min(replicas, len(set(nodes.values()))), (name, zones)
+    # The hook Jobs (migrations, topics) ran their pods to completion (kwok completes Job pods).
+    jobs = [o["metadata"]["name"] for o in rendered if o["kind"] == "Job"]
+    assert jobs
+
+    def all_complete() -> bool:
+        live = {j["metadata"]["name"]: j for j in kube.list("batch/v1", "Job", env.namespace)}
+        return all(name in live and _condition(live[name], "Complete") for name in jobs)
+
+    wait_for(all_complete, 120, f"every Job of {environment} Complete", interval=2.0)

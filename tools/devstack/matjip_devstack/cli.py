@@ -465,13 +465,13 @@ def _step(title: str, argv: Sequence[str], env: dict[str, str]) -> int:
 
 
 def _start_cluster_prebuild(pytest_args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes] | None:
-    """Start building etcd and kube-apiserver when this run includes tests/cluster (once per version)."""
+    """Start building the cluster's programs when this run includes tests/cluster (once per version)."""
     paths = [a for a in pytest_args if not a.startswith("-")]
     if paths and not any(p.rstrip("/").startswith("tests/cluster") or p in (".", "tests") for p in paths):
         return None
     log = LOGS / "cluster-build.log"
-    print(f"building tests/cluster's etcd and kube-apiserver in the background if needed (log: {_rel(log)})",
-          flush=True)
+    print(f"building tests/cluster's control plane and controllers in the background if needed "
+          f"(log: {_rel(log)})", flush=True)
     with log.open("ab") as out:
         return subprocess.Popen(["nice", "-n", "19", sys.executable, "-m", "matjip_devstack.cluster.build"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -505,7 +505,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         "MATJIP_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
         "MATJIP_REDIS_URL": infra.redis_url,
     }
-    # etcd and kube-apiserver take the longest to build on a cold machine: build them at the lowest
+    # The cluster's programs take the longest to build on a cold machine: build them at the lowest
     # priority beside lint and the other suites (mostly waiting on Kafka and HTTP) instead of after them.
     prebuild = _start_cluster_prebuild(args.pytest_args, env)
     try:

@@ -1,5 +1,5 @@
-"""`./matjip cluster up|down|status|test`: a Kubernetes API server on loopback with Matjip's dev and
-prod installed in Argo CD's order."""
+"""`./matjip cluster up|down|status|test`: a Kubernetes control plane on loopback (kwok's fake nodes, the
+Argo Rollouts controller, a fake Prometheus) with Matjip's dev and prod installed in Argo CD's order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 
 from matjip_devstack.cluster import versions
-from matjip_devstack.cluster.control_plane import COMPONENTS, cluster_for, stop_cluster
+from matjip_devstack.cluster.control_plane import COMPONENTS, cluster_for, node_names, stop_cluster
 from matjip_devstack.cluster.environments import Environment
 from matjip_devstack.cluster.layout import Layout
 from matjip_devstack.paths import ROOT
@@ -22,7 +22,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         cluster = cluster_for(layout)
         kube = cluster.start()
-        print(f"API server ready with the CRDs in {time.monotonic() - started:.0f}s", flush=True)
+        print(f"control plane, nodes and controllers ready in {time.monotonic() - started:.0f}s", flush=True)
         for name in args.env:
             records = Environment(name, kube).install()
             warnings = sum(len(r.warnings) for r in records.values())
@@ -33,11 +33,13 @@ def cmd_up(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(f"""
-Kubernetes {versions.KUBERNETES} API server ready in {time.monotonic() - started:.0f}s (etcd {versions.ETCD}); \
-no controllers run: objects are admitted and stored, nothing acts on them.
+Kubernetes {versions.KUBERNETES} ready in {time.monotonic() - started:.0f}s (etcd {versions.ETCD}, kwok \
+{versions.KWOK} with {len(node_names())} fake nodes, Argo Rollouts {versions.ARGO_ROLLOUTS}, a fake Prometheus \
+at {layout.prometheus_url} answering every canary query as healthy).
 
   export KUBECONFIG={layout.admin_kubeconfig}
-  kubectl get rollouts,jobs,externalsecrets -n matjip-prod      (any kubectl >= 1.33)
+  kubectl get rollouts,pods,jobs -n matjip-prod      (any kubectl >= 1.33)
+  kubectl argo rollouts get rollout order -n matjip-prod   (the plugin, if installed)
   curl --cacert {layout.pki}/ca.crt -H "Authorization: Bearer $(cut -d, -f1 {layout.pki}/tokens.csv)" \\
       {layout.server}/apis/argoproj.io/v1alpha1/namespaces/matjip-prod/rollouts/order
 
@@ -69,11 +71,11 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    cluster = sub.add_parser("cluster", help="a Kubernetes API server on loopback with the chart installed")
+    cluster = sub.add_parser("cluster", help="a Kubernetes cluster on loopback (kwok, Argo Rollouts) with the chart")
     verbs = cluster.add_subparsers(dest="cluster_command", required=True)
-    up = verbs.add_parser("up", help="build (first time) and start etcd and kube-apiserver, install dev and prod")
+    up = verbs.add_parser("up", help="build (first time) and start the cluster, install dev and prod")
     up.add_argument("--env", nargs="*", default=["dev", "prod"], choices=["dev", "prod"],
-                    help="environments to install (default: both; none: the bare API server with the CRDs)")
+                    help="environments to install (default: both; none: the bare cluster with the CRDs)")
     up.set_defaults(func=cmd_up)
     verbs.add_parser("down", help="stop it and remove its state").set_defaults(func=cmd_down)
     verbs.add_parser("status", help="which components run").set_defaults(func=cmd_status)

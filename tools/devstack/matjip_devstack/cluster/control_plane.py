@@ -1,17 +1,21 @@
-"""Start and stop a Kubernetes control plane as processes on loopback: etcd and kube-apiserver, no
-containers, with the CustomResourceDefinitions Matjip's manifests need, from the projects' own YAML.
+"""Start and stop a Kubernetes cluster as processes on loopback, no containers.
 
-The API server runs as a cluster's does: TLS, token authentication, RBAC, the default admission chain
-(NamespaceLifecycle, ServiceAccount, PodSecurity, LimitRanger, ResourceQuota, ...), service-account
-signing keys. No controller runs (no kube-controller-manager, scheduler, kubelet or Argo Rollouts
-controller): objects are admitted, defaulted, validated and stored, and nothing acts on them.
+etcd -> kube-apiserver (TLS, token authentication, RBAC, the default admission chain, service-account
+keys) -> the CustomResourceDefinitions Matjip's manifests need, from the projects' own YAML -> the
+controllers: kube-controller-manager (ReplicaSets, Jobs, PodDisruptionBudgets, HPAs, ServiceAccounts,
+garbage collection, ...), kube-scheduler, kwok (plays the kubelet of six fake nodes in three zones: node
+heartbeats, pods Ready without running them, Job pods Succeeded, deletions finished), a fake Prometheus
+(fake_prometheus.py) and the Argo Rollouts controller, as its own ServiceAccount with the ClusterRole its
+project ships.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,25 +25,43 @@ from typing import Any
 import httpx
 import yaml
 
-from matjip_devstack.cluster import chart
-from matjip_devstack.cluster.build import Binaries, ensure_binaries
+from matjip_devstack.cluster import chart, versions
+from matjip_devstack.cluster.build import Binaries, ensure_binaries, module_dir
 from matjip_devstack.cluster.kube import Kube, KubeError, kubeconfig_text, tls_context, wait_for
 from matjip_devstack.cluster.layout import Layout
 from matjip_devstack.cluster.pki import TOKEN_USERS, Pki, create_pki
 from matjip_devstack.processes import StackError, log_tail, read_pidfile, spawn, stop_pidfile
 
 SERVICE_CIDR = "10.96.0.0/16"
+POD_CIDR = "10.244.0.0/16"
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 # Components in start order; stopped in reverse.
-COMPONENTS = ("etcd", "kube-apiserver")
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "fake-prometheus",
+              "argo-rollouts")
 FIELD_MANAGER = "matjip-cluster-bootstrap"
+ROLLOUTS_NAMESPACE = "argo-rollouts"
+# Fake nodes: three zones (prod spreads each revision over zones with DoNotSchedule), two nodes in each,
+# so a drained node's pods have somewhere to go in their own zone.
+ZONES = ("ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c")
+NODES_PER_ZONE = 2
+NODE_CAPACITY = {"cpu": "32", "memory": "128Gi", "pods": "110", "ephemeral-storage": "200Gi"}
+# The kube-controller-manager controllers the chart's objects need (the rest would only cost CPU). The
+# node lifecycle controller lifts the not-ready taint a node is admitted with once kwok reports it Ready.
+CONTROLLERS = (
+    "node-lifecycle-controller", "serviceaccount-controller", "serviceaccount-token-controller",
+    "namespace-controller", "garbage-collector-controller", "pod-garbage-collector-controller",
+    "replicaset-controller", "deployment-controller", "job-controller", "ttl-after-finished-controller",
+    "disruption-controller", "endpointslice-controller", "horizontal-pod-autoscaler-controller",
+    "root-ca-certificate-publisher-controller",
+)
 
 # The custom kinds Matjip's manifests use (the chart for dev and prod, deploy/argocd, deploy/platform),
-# by the project whose CRD manifests define them. The projects ship dozens more; they would only cost
-# the API server memory and OpenAPI work. tests/cluster/test_cluster_parts.py checks this covers every
+# and those the controllers that run here watch (the Argo Rollouts controller: all five of its own), by
+# the project whose CRD manifests define them. The projects ship dozens more; they would only cost the
+# API server memory and OpenAPI work. tests/cluster/test_cluster_parts.py checks this covers every
 # custom kind the manifests use.
 CRD_KINDS: dict[str, tuple[str, ...]] = {
-    "argo-rollouts": ("Rollout", "AnalysisTemplate"),
+    "argo-rollouts": ("Rollout", "AnalysisTemplate", "AnalysisRun", "ClusterAnalysisTemplate", "Experiment"),
     "argo-cd": ("Application", "ApplicationSet", "AppProject"),
     "prometheus-operator": ("ServiceMonitor",),
     "keda": ("ScaledObject",),
@@ -80,6 +102,37 @@ def _crd_established(kube: Kube, name: str) -> bool:
     return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
 
 
+def node_names() -> list[str]:
+    return [f"kwok-{zone[-1]}{i}" for zone in ZONES for i in range(1, NODES_PER_ZONE + 1)]
+
+
+def fake_node(name: str, zone: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            # kwok manages nodes carrying this annotation (and only those).
+            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+            "labels": {
+                "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                "node.kubernetes.io/instance-type": "m7i.8xlarge", "type": "kwok",
+                "topology.kubernetes.io/region": "ap-northeast-2", "topology.kubernetes.io/zone": zone,
+            },
+        },
+        "status": {"allocatable": NODE_CAPACITY, "capacity": NODE_CAPACITY},
+    }
+
+
+def _node_schedulable(node: dict[str, Any]) -> bool:
+    """Ready (kwok's heartbeat) and rid of the not-ready taint it was admitted with (the node lifecycle
+    controller's work)."""
+    conditions = node.get("status", {}).get("conditions", [])
+    taints = node.get("spec", {}).get("taints", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions) \
+        and not any(t["key"] == "node.kubernetes.io/not-ready" for t in taints)
+
+
 @dataclass
 class Cluster:
     layout: Layout
@@ -89,11 +142,14 @@ class Cluster:
     def admin(self) -> Kube:
         return Kube(self.layout.server, self.pki.token("admin"), self.pki.ca_cert)
 
-    def _write_kubeconfig(self) -> None:
-        user, _groups = TOKEN_USERS["admin"]
-        path = self.layout.admin_kubeconfig
-        path.write_text(kubeconfig_text(self.layout.server, self.pki.ca_cert, user, self.pki.token("admin")))
-        path.chmod(0o600)
+    def _write_kubeconfigs(self) -> None:
+        for component, (user, _groups) in TOKEN_USERS.items():
+            path = self.layout.kubeconfig(component)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(kubeconfig_text(self.layout.server, self.pki.ca_cert, user, self.pki.token(component)))
+            path.chmod(0o600)
+        self.layout.admin_kubeconfig.write_text(self.layout.kubeconfig("admin").read_text())
+        self.layout.admin_kubeconfig.chmod(0o600)
 
     # --- processes -------------------------------------------------------------------------------
     def _pidfile(self, name: str) -> Path:
@@ -105,10 +161,12 @@ class Cluster:
     def running(self, name: str) -> bool:
         return read_pidfile(self._pidfile(name)) is not None
 
-    def _start(self, name: str, argv: list[str], ready: Callable[[], bool], timeout: float) -> None:
+    def _start(self, name: str, argv: list[str], ready: Callable[[], bool], timeout: float,
+               env: dict[str, str] | None = None) -> None:
         if self.running(name) and ready():
             return
-        handle = spawn(name, argv, log_path=self.log(name), pid_dir=self.layout.run, cwd=self.layout.home)
+        handle = spawn(name, argv, log_path=self.log(name), pid_dir=self.layout.run, cwd=self.layout.home,
+                       env=env)
 
         def check() -> bool:
             if not handle.alive():
@@ -160,6 +218,82 @@ class Cluster:
                                  headers={"Authorization": f"Bearer {pki.token('admin')}"}),
             timeout=240)
 
+    def _component_flags(self, component: str, port: int) -> list[str]:
+        kubeconfig = str(self.layout.kubeconfig(component))
+        # No --authentication/authorization-kubeconfig: the health port is loopback-only and serves no
+        # one but the start-up check (with them, both retry the request-header CA no one configures).
+        return [f"--kubeconfig={kubeconfig}", "--bind-address=127.0.0.1", f"--secure-port={port}",
+                f"--cert-dir={self.layout.home / (component + '-certs')}",
+                # One instance of each: a leader lease would only be renewed every two seconds for nothing.
+                "--leader-elect=false"]
+
+    def _start_controller_manager(self) -> None:
+        port = self.layout.controller_manager_port
+        self._start("kube-controller-manager", [
+            str(self.binaries.kube_controller_manager), *self._component_flags("kube-controller-manager", port),
+            f"--controllers={','.join(CONTROLLERS)}",
+            # Each controller acts as its own ServiceAccount, as kubeadm sets it up (bootstrap RBAC).
+            "--use-service-account-credentials=true",
+            f"--service-account-private-key-file={self.pki.sa_private_key}", f"--root-ca-file={self.pki.ca_cert}",
+            f"--cluster-cidr={POD_CIDR}", f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--horizontal-pod-autoscaler-sync-period=5s", "--v=1",
+        ], lambda: self._http_ok(f"https://127.0.0.1:{port}/healthz", verify=False), timeout=120)
+
+    def _start_scheduler(self) -> None:
+        port = self.layout.scheduler_port
+        argv = [str(self.binaries.kube_scheduler), *self._component_flags("kube-scheduler", port)]
+        self._start("kube-scheduler", argv,
+                    lambda: self._http_ok(f"https://127.0.0.1:{port}/healthz", verify=False), timeout=120)
+
+    def _start_kwok(self) -> None:
+        port = self.layout.kwok_port
+        self._start("kwok", [
+            str(self.binaries.kwok), f"--kubeconfig={self.layout.kubeconfig('kwok')}",
+            "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+            f"--cidr={POD_CIDR}", "--node-ip=10.0.0.1", f"--server-address=127.0.0.1:{port}",
+            "--node-lease-duration-seconds=40",
+        ], lambda: self._http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60,
+            # kwok reads ~/.kwok/kwok.yaml when present: give it a home of its own (its default stages).
+            env=os.environ | {"HOME": str(self.layout.home / "kwok-home")})
+
+    def _start_fake_prometheus(self) -> None:
+        self._start("fake-prometheus", [sys.executable, "-m", "matjip_devstack.cluster.fake_prometheus",
+                                        f"--port={self.layout.prometheus_port}"],
+                    lambda: self._http_ok(f"{self.layout.prometheus_url}/-/ready"), timeout=60)
+
+    def _start_rollouts_controller(self) -> None:
+        lay = self.layout
+        self._start("argo-rollouts", [
+            str(self.binaries.rollouts_controller), f"--kubeconfig={lay.kubeconfig('argo-rollouts')}",
+            f"--metricsport={lay.rollouts_metrics_port}", f"--healthzPort={lay.rollouts_healthz_port}",
+            "--loglevel=info", "--logformat=text",
+        ], lambda: self._http_ok(f"http://127.0.0.1:{lay.rollouts_healthz_port}/healthz"), timeout=120,
+            # Its namespace holds its leader lease (and its optional config maps).
+            env=os.environ | {"POD_NAMESPACE": ROLLOUTS_NAMESPACE, "HOME": str(lay.home / "rollouts-home")})
+
+    def install_rollouts_identity(self, kube: Kube) -> None:
+        """The controller's namespace and ServiceAccount, and the RBAC its project ships for it."""
+        source = module_dir("github.com/argoproj/argo-rollouts", versions.ARGO_ROLLOUTS) / "manifests"
+        kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ROLLOUTS_NAMESPACE}},
+                   field_manager=FIELD_MANAGER)
+        kube.apply({"apiVersion": "v1", "kind": "ServiceAccount",
+                    "metadata": {"name": "argo-rollouts", "namespace": ROLLOUTS_NAMESPACE}},
+                   field_manager=FIELD_MANAGER)
+        for path in (source / "role" / "argo-rollouts-clusterrole.yaml",
+                     source / "cluster-install" / "argo-rollouts-clusterrolebinding.yaml"):
+            kube.apply(yaml.safe_load(path.read_text()), field_manager=FIELD_MANAGER)
+
+    def create_nodes(self, kube: Kube) -> None:
+        existing = {n["metadata"]["name"] for n in kube.list("v1", "Node")}
+        for zone in ZONES:
+            for i in range(1, NODES_PER_ZONE + 1):
+                name = f"kwok-{zone[-1]}{i}"
+                if name not in existing:
+                    # Created (not applied): status is part of a created object, as a kubelet registers.
+                    kube.create(fake_node(name, zone))
+        wait_for(lambda: sum(_node_schedulable(n) for n in kube.list("v1", "Node")) == len(node_names()), 90,
+                 "every fake node Ready and schedulable")
+
     def install_crds(self, kube: Kube) -> list[str]:
         docs = crds_to_install()
         for doc in docs:
@@ -184,13 +318,20 @@ class Cluster:
         for folder in (lay.home, lay.logs, lay.run, lay.etcd_data):
             folder.mkdir(parents=True, exist_ok=True)
         lay.etcd_data.chmod(0o700)
-        self._write_kubeconfig()
+        self._write_kubeconfigs()
         self._start_etcd()
         self._start_apiserver()
         kube = self.admin()
         # The API server makes the default namespaces itself, just after /readyz.
         wait_for(lambda: kube.get("v1", "Namespace", "default"), 60, "the default namespace")
         self.install_crds(kube)
+        self.install_rollouts_identity(kube)
+        self._start_controller_manager()
+        self._start_scheduler()
+        self._start_kwok()
+        self.create_nodes(kube)
+        self._start_fake_prometheus()
+        self._start_rollouts_controller()
         return kube
 
     def status(self) -> dict[str, bool]:
@@ -209,11 +350,12 @@ def stop_cluster(layout: Layout, *, remove_state: bool = True) -> list[str]:
         if stop_pidfile(layout.run / f"{name}.pid", timeout=15):
             stopped.append(name)
     if remove_state:
-        for folder in ("etcd", "pki", "run", "apiserver-certs"):
+        for folder in ("etcd", "pki", "kubeconfigs", "run", "apiserver-certs", "kube-controller-manager-certs",
+                       "kube-scheduler-certs", "kwok-home", "rollouts-home"):
             shutil.rmtree(layout.home / folder, ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             layout.admin_kubeconfig.unlink()
     return stopped
 
 
-__all__ = ["Cluster", "KubeError", "cluster_for", "stop_cluster"]
+__all__ = ["Cluster", "KubeError", "cluster_for", "node_names", "stop_cluster"]

@@ -44,10 +44,42 @@ class Layout:
     def apiserver_port(self) -> int:
         return self.port_base + 2
 
+    @property
+    def controller_manager_port(self) -> int:
+        return self.port_base + 3
+
+    @property
+    def scheduler_port(self) -> int:
+        return self.port_base + 4
+
+    @property
+    def kwok_port(self) -> int:
+        return self.port_base + 5
+
+    @property
+    def rollouts_metrics_port(self) -> int:
+        return self.port_base + 6
+
+    @property
+    def rollouts_healthz_port(self) -> int:
+        return self.port_base + 7
+
+    @property
+    def prometheus_port(self) -> int:
+        return self.port_base + 8
+
     # --- files ---------------------------------------------------------------------------------------
     @property
     def server(self) -> str:
         return f"https://127.0.0.1:{self.apiserver_port}"
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://127.0.0.1:{self.prometheus_port}"
+
+    def kubeconfig(self, component: str) -> Path:
+        """The kubeconfig a component connects with (its own identity: see pki.TOKEN_USERS)."""
+        return self.home / "kubeconfigs" / f"{component}.kubeconfig"
 
     @property
     def pki(self) -> Path:

@@ -18,9 +18,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-# Users the API server knows by token: name -> (user, groups). The admin is in system:masters.
+# Users the API server knows by token: component -> (user, groups). The admin is in system:masters; the
+# controller manager and the scheduler are the users Kubernetes' bootstrap RBAC grants their roles to;
+# kwok plays every node's kubelet (node status, leases, pod status, deletions) and is trusted as an admin;
+# the Argo Rollouts controller is its ServiceAccount, bound to the ClusterRole its project ships.
 TOKEN_USERS: dict[str, tuple[str, str]] = {
     "admin": ("matjip-admin", "system:masters"),
+    "kube-controller-manager": ("system:kube-controller-manager", ""),
+    "kube-scheduler": ("system:kube-scheduler", ""),
+    "kwok": ("matjip-kwok", "system:masters"),
+    "argo-rollouts": ("system:serviceaccount:argo-rollouts:argo-rollouts",
+                      "system:serviceaccounts,system:serviceaccounts:argo-rollouts"),
 }
 
 
@@ -75,7 +83,9 @@ def create_pki(directory: Path) -> Pki:
     """Make everything once; an existing directory (a cluster being restarted) is kept as it is."""
     pki = Pki(directory)
     if pki.token_file.exists():
-        return pki
+        known = {line.split(",")[2] for line in pki.token_file.read_text().splitlines() if line}
+        if known >= set(TOKEN_USERS):
+            return pki
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     valid = (now - dt.timedelta(minutes=5), now + dt.timedelta(days=30))

@@ -1,0 +1,122 @@
+"""Canaries watched on a real Argo Rollouts controller: the chart's Rollout and AnalysisTemplate (dev's
+values with short clocks, values-scenarios.yaml), kwok's pods, the fake Prometheus's scripted answers.
+Every assertion reads what the controllers wrote to the API server."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from canary_stage import ROLLOUTS_API, Stage
+
+from matjip_devstack.cluster.control_plane import Cluster
+from matjip_devstack.cluster.kube import Kube, wait_for
+
+Obj = dict[str, Any]
+HTTP_SERVICE = "store"
+HTTP_MEASURES = {"request-volume", "success-rate", "latency-p99"}
+
+
+def _run_for(stage: Stage, pod_hash: str) -> Obj:
+    runs = [r for r in stage.analysis_runs()
+            if r["metadata"]["labels"].get("rollouts-pod-template-hash") == pod_hash]
+    assert len(runs) == 1, [r["metadata"]["name"] for r in runs]
+    return runs[0]
+
+
+def _finished_run(stage: Stage, pod_hash: str, timeout: float = 120) -> Obj:
+    def finished() -> Obj | None:
+        run = _run_for(stage, pod_hash)
+        return run if run.get("status", {}).get("phase") in ("Successful", "Failed", "Error") else None
+
+    return wait_for(finished, timeout, f"the AnalysisRun of {pod_hash} to finish", interval=1.0)
+
+
+def _metric_phases(run: Obj) -> dict[str, str]:
+    return {m["name"]: m["phase"] for m in run["status"].get("metricResults", [])}
+
+
+def test_a_healthy_canary_walks_every_step_and_is_promoted(cluster: Cluster, kube: Kube) -> None:
+    stage = Stage(cluster, kube, HTTP_SERVICE, "canary-promote")
+    stage.script("healthy")
+    stage.sync("v1")
+    first = stage.wait_healthy()
+    old_hash = first["status"]["stableRS"]
+    assert stage.replica_sets()[old_hash]["status"].get("readyReplicas") == 2  # kwok's pods, Ready
+
+    stage.sync("v2")
+    promoted = stage.wait_healthy(timeout=240)
+    print(f"\npromoted:\n{stage.summary()}")
+    new_hash = promoted["status"]["stableRS"]
+    assert new_hash != old_hash
+    assert promoted["status"]["currentPodHash"] == new_hash
+    steps = stage.steps()
+    assert promoted["status"]["currentStepIndex"] == len(steps)
+    # Every step was taken, in order, by the controller (its events, one per step).
+    completed = [int(m.group(1)) for m in (re.match(rf"Rollout step (\d+)/{len(steps)} completed", e)
+                                           for e in stage.events("RolloutStepCompleted")) if m]
+    assert completed == list(range(1, len(steps) + 1)), stage.events("RolloutStepCompleted")
+    # The background analysis ran against the fake Prometheus and passed every metric.
+    run = _finished_run(stage, new_hash)
+    assert run["status"]["phase"] == "Successful", run["status"]
+    assert _metric_phases(run) == dict.fromkeys(HTTP_MEASURES, "Successful")
+    assert all(m.get("count", 0) >= 1 for m in run["status"]["metricResults"])
+    assert {q["measure"] for q in stage.queries()} == HTTP_MEASURES
+    assert all(q["status"] == 200 and f'rollouts_pod_template_hash="{new_hash}"' in q["query"]
+               for q in stage.queries())
+    # All traffic on the new stable; the old ReplicaSet scaled away (after scaleDownDelaySeconds).
+    assert stage.canary_weight() == 0
+    wait_for(lambda: stage.replica_sets()[old_hash]["spec"]["replicas"] == 0, 120,
+             "the old stable ReplicaSet scaled to 0", interval=1.0)
+    print(f"\nold revision scaled away:\n{stage.summary()}")
+    assert stage.replica_sets()[new_hash]["status"].get("readyReplicas") == 2
+
+
+def test_a_5xx_heavy_canary_fails_its_analysis_is_aborted_and_pinning_the_previous_image_recovers(
+    cluster: Cluster, kube: Kube
+) -> None:
+    stage = Stage(cluster, kube, HTTP_SERVICE, "canary-abort")
+    stage.script("healthy")
+    stage.sync("v1")
+    stable_hash = stage.wait_healthy()["status"]["stableRS"]
+    stable_pods = stage.pods(stable_hash)
+    assert len(stable_pods) == 2
+
+    stage.script("errors-5xx")
+    stage.sync("v2")
+
+    def aborted() -> Obj | None:
+        live = stage.rollout()
+        return live if live.get("status", {}).get("abort") else None
+
+    rollout = wait_for(aborted, 180, "the Rollout aborted", interval=1.0)
+    print(f"\naborted:\n{stage.summary()}")
+    canary_hash = rollout["status"]["currentPodHash"]
+    assert canary_hash != stable_hash
+    run = _finished_run(stage, canary_hash)
+    assert run["status"]["phase"] == "Failed"
+    # The evidence was there (enough requests); the success rate is what failed.
+    phases = _metric_phases(run)
+    assert phases["success-rate"] == "Failed" and phases["request-volume"] == "Successful", phases
+    answers = {q["answer"] for q in stage.queries() if q["measure"] == "success-rate"}
+    assert answers == {"0.62"}
+    assert stage.rollout()["status"]["phase"] == "Degraded"
+    # Traffic back on stable at once; the canary scaled to 0 after abortScaleDownDelaySeconds.
+    wait_for(lambda: stage.canary_weight() == 0, 30, "the canary weight back to 0", interval=1.0)
+    wait_for(lambda: stage.replica_sets()[canary_hash]["spec"]["replicas"] == 0, 120,
+             "the canary ReplicaSet scaled to 0", interval=1.0)
+    # The stable set untouched: same revision, same pods, all ready.
+    assert stage.rollout()["status"]["stableRS"] == stable_hash
+    stable_rs = stage.replica_sets()[stable_hash]
+    assert stable_rs["spec"]["replicas"] == 2 and stable_rs["status"].get("readyReplicas") == 2
+    assert stage.pods(stable_hash) == stable_pods
+    print(f"\ncanary scaled away:\n{stage.summary()}")
+
+    # Rolling back = pinning the previous image again: the spec matches the stable revision, so the
+    # controller returns to Healthy on it without a canary.
+    stage.sync("v1")
+    recovered = stage.wait_healthy()
+    assert recovered["status"]["stableRS"] == stable_hash
+    assert not recovered["status"].get("abort")
+    assert stage.pods(stable_hash) == stable_pods
+    assert kube.get(ROLLOUTS_API, "AnalysisRun", run["metadata"]["name"], stage.namespace) is not None
