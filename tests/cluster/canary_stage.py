@@ -20,7 +20,15 @@ OVERLAY = Path(__file__).with_name("values-scenarios.yaml")
 ROLLOUTS_API = "argoproj.io/v1alpha1"
 
 
-@dataclass
+def script(cluster: Cluster, behaviours: dict[Stage, str]) -> None:
+    """Replace the fake Prometheus's script (and forget the queries it logged): one behaviour per stage,
+    healthy for anything else."""
+    response = httpx.put(f"{cluster.layout.prometheus_url}/-/script",
+                         json={"default": "healthy", "services": {s.key: b for s, b in behaviours.items()}})
+    response.raise_for_status()
+
+
+@dataclass(eq=False)
 class Stage:
     cluster: Cluster
     kube: Kube
@@ -28,16 +36,19 @@ class Stage:
     namespace: str
 
     # --- the fake Prometheus --------------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        """This stage's service as the fake Prometheus's script names it."""
+        return f"{self.namespace}/{self.service}"
+
     def script(self, behaviour: str) -> None:
         """What the fake Prometheus answers for this service's canary queries from now on."""
-        response = httpx.put(f"{self.cluster.layout.prometheus_url}/-/script",
-                             json={"default": "healthy", "services": {self.service: behaviour}})
-        response.raise_for_status()
+        script(self.cluster, {self: behaviour})
 
     def queries(self) -> list[Obj]:
-        """The analysis queries the controller sent for this service since the last script()."""
+        """The analysis queries the controller sent for this service since the last script."""
         answered: list[Obj] = httpx.get(f"{self.cluster.layout.prometheus_url}/-/queries").json()
-        return [q for q in answered if q["job"] == self.service]
+        return [q for q in answered if q["job"] == self.service and q["namespace"] == self.namespace]
 
     # --- syncing --------------------------------------------------------------------------------------
     def application(self, tag: str) -> chart.Application:
@@ -73,14 +84,6 @@ class Stage:
 
     def analysis_runs(self) -> list[Obj]:
         return self.kube.list(ROLLOUTS_API, "AnalysisRun", self.namespace)
-
-    def events(self, reason: str) -> list[str]:
-        """Messages of the Rollout's events with this reason, oldest first."""
-        events = [e for e in self.kube.list("v1", "Event", self.namespace)
-                  if e["involvedObject"]["kind"] == "Rollout" and e["involvedObject"]["name"] == self.service
-                  and e["reason"] == reason]
-        events.sort(key=lambda e: e.get("firstTimestamp") or e["metadata"]["creationTimestamp"])
-        return [str(e["message"]) for e in events]
 
     def canary_weight(self) -> int | None:
         """The weight the controller set on its canary Ingress (None: no canary Ingress)."""

@@ -60,12 +60,17 @@ def test_behaviours_answer_as_prometheus_would(prometheus: str) -> None:
     assert answers["empty"] == (200, [])
     assert answers["nan"][1][0]["value"][1] == "NaN"
     assert answers["erroring"] == (503, None)
-    # Another service's queries keep the default.
+    # Another service's queries keep the default; a namespace's own entry wins over the service's.
     other = _query(prometheus, success.replace('job="store"', 'job="auth"'))
     assert other.json()["data"]["result"][0]["value"][1] == "0.998"
     # The log holds what was asked since the last script, with what was answered.
     log = httpx.get(f"{prometheus}/-/queries").json()
     assert [(q["job"], q["behaviour"], q["status"]) for q in log] == [("store", "idle", 200), ("auth", "healthy", 200)]
+    httpx.put(f"{prometheus}/-/script", json={"services": {"store": "slow", "matjip-prod/store": "empty"}})
+    assert _query(prometheus, success).json()["data"]["result"] == []
+    elsewhere = _query(prometheus, success.replace('namespace="matjip-prod"', 'namespace="canary"'))
+    assert elsewhere.json()["data"]["result"][0]["value"][1] == "0.998"  # slow: only latency differs
+    assert [q["namespace"] for q in httpx.get(f"{prometheus}/-/queries").json()] == ["matjip-prod", "canary"]
 
 
 def test_a_query_it_does_not_know_and_a_bad_script_are_refused(prometheus: str) -> None:

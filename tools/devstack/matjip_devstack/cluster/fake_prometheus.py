@@ -2,11 +2,11 @@
 
 The real Argo Rollouts controller runs the chart's AnalysisTemplates against it. A query is recognised
 by the metric it reads (the templates in deploy/helm/matjip-service/templates/analysistemplate.yaml are
-the contract) and attributed to a service by its `job="<service>"` matcher (or its consumer group). A
-test sets the script - one behaviour per service, a default for the rest - and reads back the queries the
-controller sent:
+the contract) and attributed to a service by its `job="<service>"` matcher (or its consumer group) and
+its `namespace`. A test sets the script - one behaviour per service (`<namespace>/<service>`, or `<service>` in any
+namespace), a default for the rest - and reads back the queries the controller sent:
 
-  PUT /-/script   {"default": "healthy", "services": {"store": "errors-5xx"}}
+  PUT /-/script   {"default": "healthy", "services": {"canary-abort/store": "errors-5xx"}}
   GET /-/queries  every query received, oldest first ([{"job", "measure", "behaviour", "answer"}, ...])
   GET /-/ready
 
@@ -56,6 +56,7 @@ DEVIATIONS: dict[str, dict[str, float]] = {
 
 _JOB = re.compile(r'\bjob\s*=\s*"([^"]+)"')
 _GROUP = re.compile(r'\bconsumergroup\s*=\s*"[^"]*?matjip-([^"]+)"')
+_NAMESPACE = re.compile(r'\bnamespace\s*=\s*"([^"]+)"')
 
 
 def measure_of(query: str) -> str | None:
@@ -81,6 +82,11 @@ def job_of(query: str) -> str | None:
     return match.group(1) if match else None
 
 
+def namespace_of(query: str) -> str | None:
+    match = _NAMESPACE.search(query)
+    return match.group(1) if match else None
+
+
 @dataclass
 class Script:
     default: str = "healthy"
@@ -91,8 +97,8 @@ class Script:
             if behaviour not in BEHAVIOURS:
                 raise ValueError(f"unknown behaviour {behaviour!r}; known: {', '.join(BEHAVIOURS)}")
 
-    def behaviour(self, job: str | None) -> str:
-        return self.services.get(job or "", self.default)
+    def behaviour(self, job: str | None, namespace: str | None = None) -> str:
+        return self.services.get(f"{namespace}/{job}", self.services.get(job or "", self.default))
 
 
 def answer(behaviour: str, measure: str | None) -> tuple[int, dict[str, Any]]:
@@ -135,12 +141,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _query(self, params: dict[str, list[str]]) -> None:
         promql = (params.get("query") or [""])[-1]
         state = self.server.state
-        measure, job = measure_of(promql), job_of(promql)
+        measure, job, namespace = measure_of(promql), job_of(promql), namespace_of(promql)
         with state.lock:
-            behaviour = state.script.behaviour(job)
+            behaviour = state.script.behaviour(job, namespace)
             status, body = answer(behaviour, measure)
             result = body.get("data", {}).get("result")
-            state.queries.append({"at": time.time(), "job": job, "measure": measure, "behaviour": behaviour,
+            state.queries.append({"at": time.time(), "job": job, "namespace": namespace, "measure": measure,
+                                  "behaviour": behaviour,
                                   "status": status, "answer": result[0]["value"][1] if result else None,
                                   "query": promql})
         self._send(status, body)
