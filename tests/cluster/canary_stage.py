@@ -17,6 +17,8 @@ from matjip_devstack.cluster.kube import Kube, wait_for
 
 Obj = dict[str, Any]
 OVERLAY = Path(__file__).with_name("values-scenarios.yaml")
+# For canaries that must fail: pauses long enough for any failure to come first.
+HOLD = Path(__file__).with_name("values-hold.yaml")
 ROLLOUTS_API = "argoproj.io/v1alpha1"
 
 
@@ -34,6 +36,7 @@ class Stage:
     kube: Kube
     service: str
     namespace: str
+    overlays: tuple[Path, ...] = ()
 
     # --- the fake Prometheus --------------------------------------------------------------------------
     @property
@@ -54,7 +57,7 @@ class Stage:
     def application(self, tag: str) -> chart.Application:
         dev = next(a for a in chart.applications("dev") if a.service == self.service)
         return dataclasses.replace(
-            dev, namespace=self.namespace, value_files=(*dev.value_files, str(OVERLAY)),
+            dev, namespace=self.namespace, value_files=(*dev.value_files, str(OVERLAY), *map(str, self.overlays)),
             parameters=(*dev.parameters, ("global.prometheus.address", self.cluster.layout.prometheus_url),
                         (f"{self.service}.image.tag", tag)))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canary_stage import ROLLOUTS_API, Stage, script
+from canary_stage import HOLD, ROLLOUTS_API, Stage, script
 
 from matjip_devstack.cluster.control_plane import Cluster
 from matjip_devstack.cluster.kube import Kube, wait_for
@@ -96,7 +96,7 @@ def test_a_healthy_canary_walks_every_step_and_is_promoted(cluster: Cluster, kub
 def test_a_5xx_heavy_canary_fails_its_analysis_is_aborted_and_pinning_the_previous_image_recovers(
     cluster: Cluster, kube: Kube
 ) -> None:
-    stage = Stage(cluster, kube, HTTP_SERVICE, "canary-abort")
+    stage = Stage(cluster, kube, HTTP_SERVICE, "canary-abort", (HOLD,))
     stage.script("healthy")
     stage.sync("v1")
     stable_hash = stage.wait_healthy()["status"]["stableRS"]
@@ -139,42 +139,51 @@ def test_a_5xx_heavy_canary_fails_its_analysis_is_aborted_and_pinning_the_previo
     assert kube.get(ROLLOUTS_API, "AnalysisRun", run["metadata"]["name"], stage.namespace) is not None
 
 
-# Prometheus answers that must each end the canary: the AnalysisRun's phase, the metrics that must show
-# it, and whether any metric may still pass (slow: the evidence and the success rate are fine).
-FAILING_ANSWERS: dict[str, tuple[str, set[str], bool]] = {
-    "slow": ("Failed", {"latency-p99"}, True),
-    "empty": ("Failed", {"request-volume", "success-rate", "latency-p99"}, False),  # not scraped
-    "nan": ("Failed", {"request-volume", "success-rate", "latency-p99"}, False),  # no traffic: 0/0
-    "erroring": ("Error", {"request-volume", "success-rate", "latency-p99"}, False),  # Prometheus down
+# Prometheus answers that must each end a canary, by (service, answer): the AnalysisRun's phase, the
+# metrics that must show it, and whether any other metric may still pass (slow: the evidence and the
+# success rate are fine). notification is a consumer: no traffic routing, its own metrics.
+FAILING_ANSWERS: dict[tuple[str, str], tuple[str, set[str], bool]] = {
+    (HTTP_SERVICE, "slow"): ("Failed", {"latency-p99"}, True),
+    (HTTP_SERVICE, "empty"): ("Failed", {"request-volume", "success-rate", "latency-p99"}, False),  # not scraped
+    (HTTP_SERVICE, "nan"): ("Failed", {"request-volume", "success-rate", "latency-p99"}, False),  # 0/0
+    (HTTP_SERVICE, "erroring"): ("Error", {"request-volume", "success-rate", "latency-p99"}, False),  # down
+    # A consumer canary that holds partitions and processes nothing: no evidence of work.
+    ("notification", "idle"): ("Failed", {"work-evidence"}, True),
 }
 
 
-def test_slow_empty_nan_and_erroring_answers_each_abort_the_canary_and_leave_stable_untouched(
+def test_slow_empty_nan_erroring_and_idle_canaries_are_each_aborted_and_stable_keeps_serving(
     cluster: Cluster, kube: Kube
 ) -> None:
-    # One namespace per answer, all at once: the same chart objects, the controller judging four canaries.
-    stages = {b: Stage(cluster, kube, HTTP_SERVICE, f"canary-{b}") for b in FAILING_ANSWERS}
+    # One namespace per answer, all at once: the controller judging five canaries side by side.
+    stages = {key: Stage(cluster, kube, key[0], f"canary-{key[1]}", (HOLD,)) for key in FAILING_ANSWERS}
     script(cluster, {})
     for stage in stages.values():
         stage.sync("v1")
     stable = {}
-    for behaviour, stage in stages.items():
+    for key, stage in stages.items():
         stable_hash = stage.wait_healthy()["status"]["stableRS"]
-        stable[behaviour] = (stable_hash, stage.pods(stable_hash))
-    script(cluster, {stage: behaviour for behaviour, stage in stages.items()})
+        stable[key] = (stable_hash, stage.pods(stable_hash))
+    script(cluster, {stage: behaviour for (_, behaviour), stage in stages.items()})
     for stage in stages.values():
         stage.sync("v2")
-    for behaviour, stage in stages.items():
-        phase, failing, others_may_pass = FAILING_ANSWERS[behaviour]
-        rollout = wait_for(lambda s=stage: _aborted(s), 180, f"the {behaviour} canary aborted", interval=1.0)
-        print(f"\n{behaviour}:\n{stage.summary()}")
+    for key, stage in stages.items():
+        phase, failing, others_may_pass = FAILING_ANSWERS[key]
+        rollout = wait_for(lambda s=stage: _aborted(s), 180, f"the {key} canary aborted", interval=1.0)
+        print(f"\n{key[1]}:\n{stage.summary()}")
         run = _finished_run(stage, rollout["status"]["currentPodHash"])
-        assert run["status"]["phase"] == phase, (behaviour, run["status"])
+        assert run["status"]["phase"] == phase, (key, run["status"])
         phases = _metric_phases(run)
-        assert {name for name, p in phases.items() if p == phase} >= failing, (behaviour, phases)
-        assert others_may_pass or "Successful" not in phases.values(), (behaviour, phases)
-        assert {q["behaviour"] for q in stage.queries()} == {behaviour}
-        stable_hash, stable_pods = stable[behaviour]
+        assert {name for name, p in phases.items() if p == phase} >= failing, (key, phases)
+        assert others_may_pass or "Successful" not in phases.values(), (key, phases)
+        assert key[1] in {q["behaviour"] for q in stage.queries()}
+        stable_hash, stable_pods = stable[key]
         assert rollout["status"]["stableRS"] == stable_hash
-        wait_for(lambda s=stage: s.canary_weight() == 0, 30, "the canary weight back to 0", interval=1.0)
-        assert stage.pods(stable_hash) == stable_pods
+        if key[0] == HTTP_SERVICE:
+            # Traffic-routed: the stable set is never scaled down, so its very pods serve on.
+            wait_for(lambda s=stage: s.canary_weight() == 0, 30, "the canary weight back to 0", interval=1.0)
+            assert stage.pods(stable_hash) == stable_pods
+        else:
+            # A replica-ratio canary shrank the stable set for its pods; aborted, it is whole again.
+            wait_for(lambda s=stage, h=stable_hash: s.replica_sets()[h]["status"].get("readyReplicas") == 2,
+                     90, "the stable set whole again", interval=1.0)
