@@ -34,8 +34,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 1
     print(f"""
 Kubernetes {versions.KUBERNETES} ready in {time.monotonic() - started:.0f}s (etcd {versions.ETCD}, kwok \
-{versions.KWOK} with {len(node_names())} fake nodes, Argo Rollouts {versions.ARGO_ROLLOUTS}, a fake Prometheus \
-at {layout.prometheus_url} answering every canary query as healthy).
+{versions.KWOK} with {len(node_names())} fake nodes, Argo Rollouts {versions.ARGO_ROLLOUTS}); a fake Prometheus \
+at {layout.prometheus_url} answers the canary analyses that point at it (tests/cluster's scenarios do; \
+dev's and prod's name their in-cluster Prometheus, which does not run here).
 
   export KUBECONFIG={layout.admin_kubeconfig}
   kubectl get rollouts,pods,jobs -n matjip-prod      (any kubectl >= 1.33)
@@ -59,7 +60,7 @@ def cmd_status(_: argparse.Namespace) -> int:
     layout = Layout.default()
     for name in COMPONENTS:
         handle = read_pidfile(layout.run / f"{name}.pid")
-        print(f"{name:<16} {'running (pid ' + str(handle.pid) + ')' if handle else 'down'}")
+        print(f"{name:<24} {'running (pid ' + str(handle.pid) + ')' if handle else 'down'}")
     if layout.admin_kubeconfig.exists():
         print(f"\nexport KUBECONFIG={layout.admin_kubeconfig}")
     return 0
