@@ -142,7 +142,10 @@ def _menu_item(row: Row[Any]) -> MenuItem:
 
 async def store_menu(conn: AsyncConnection, store_id: UUID) -> dict[UUID, MenuItem]:
     """Every item of the store, removed ones too (old reviews talk about them)."""
-    rows = await conn.execute(select(menu_items).where(menu_items.c.store_id == store_id))
+    c = menu_items.c  # not the name's vector: a question does not need it
+    rows = await conn.execute(
+        select(c.menu_item_id, c.store_id, c.name, c.price, c.sold_out, c.removed).where(c.store_id == store_id)
+    )
     return {row.menu_item_id: _menu_item(row) for row in rows}
 
 
