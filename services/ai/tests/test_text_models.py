@@ -59,6 +59,21 @@ def test_a_cached_query_vector_is_the_one_the_model_computes() -> None:
     assert np.array_equal(cached.embed_queries(["떡볶이 매워요?"])[0], first[0])
 
 
+def test_a_long_question_is_embedded_from_its_first_tokens() -> None:
+    embedder = E5Embedder(query_cache_size=0, max_query_tokens=16)
+    short = "떡볶이 많이 매워요?"  # 14 tokens with "query: " and the special tokens
+    long = "떡볶이가 많이 맵나요? 아이랑 같이 먹으려고 하는데 덜 맵게 해주실 수 있나요?"
+    clipped = embedder.clipped_query(long)
+
+    assert embedder.clipped_query(short) == short
+    assert long.startswith(clipped) and 0 < len(clipped) < len(long)
+    assert (
+        embedder._model.token_count(clipped, True) <= 16 < embedder._model.token_count(long[: len(clipped) + 1], True)
+    )
+    assert np.allclose(embedder.embed_queries([long])[0], embedder.embed_queries([clipped])[0], atol=1e-6)
+    assert not np.allclose(embedder.embed_queries([long])[0], E5Embedder().embed_queries([long])[0], atol=1e-3)
+
+
 def test_the_query_cache_keeps_the_most_recently_used_vectors() -> None:
     embedder = E5Embedder(query_cache_size=2)
     calls: list[list[str]] = []
