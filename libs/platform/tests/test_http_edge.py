@@ -59,9 +59,7 @@ def client() -> httpx.AsyncClient:
     install_error_handlers(app)
     app.include_router(router)
     app.add_middleware(MetricsMiddleware)
-    app.state.runtime = SimpleNamespace(
-        verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip")
-    )
+    app.state.runtime = SimpleNamespace(verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip"))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://t")
 
@@ -142,18 +140,17 @@ async def test_requests_are_counted_by_route_template_not_raw_path() -> None:
     from prometheus_client import REGISTRY
 
     def served() -> float:
-        return REGISTRY.get_sample_value(
-            "http_requests_total", {"method": "GET", "route": "/conflict", "status": "409"}
-        ) or 0.0
+        return (
+            REGISTRY.get_sample_value("http_requests_total", {"method": "GET", "route": "/conflict", "status": "409"})
+            or 0.0
+        )
 
     before = served()
     async with client() as c:
         await c.get("/conflict")
         await c.get("/nowhere/123")
     assert served() == before + 1
-    assert REGISTRY.get_sample_value(
-        "http_requests_total", {"method": "GET", "route": "unmatched", "status": "404"}
-    )
+    assert REGISTRY.get_sample_value("http_requests_total", {"method": "GET", "route": "unmatched", "status": "404"})
 
 
 async def test_the_rate_limit_answers_429_with_retry_after_except_on_exempt_paths() -> None:

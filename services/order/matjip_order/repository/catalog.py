@@ -4,13 +4,29 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events import MenuItemOption, MenuItemUpdated, OpeningHours, StoreUpdated
 from matjip_order.domain.menu import MenuItemView, StoreView
 from matjip_order.repository.tables import menu_items, stores
+from matjip_platform.sql import insert_or_update, is_any_of
+
+# A redelivered or out-of-order snapshot must not overwrite a newer one.
+_SAVE_STORE = insert_or_update(
+    stores,
+    ("store_id", "owner_id", "name", "timezone", "opening_hours", "accepting_orders", "revision"),
+    on=("store_id",),
+    only_if_newer="revision",
+    returning=("store_id",),
+)
+_SAVE_MENU_ITEM = insert_or_update(
+    menu_items,
+    ("menu_item_id", "store_id", "name", "price", "options", "sold_out", "removed", "revision"),
+    on=("menu_item_id",),
+    only_if_newer="revision",
+    returning=("menu_item_id",),
+)
 
 
 async def apply_store_updated(conn: AsyncConnection, event: StoreUpdated) -> bool:
@@ -24,14 +40,7 @@ async def apply_store_updated(conn: AsyncConnection, event: StoreUpdated) -> boo
         "accepting_orders": event.accepting_orders,
         "revision": event.revision,
     }
-    upsert = insert(stores).values(values)
-    statement = upsert.on_conflict_do_update(
-        index_elements=[stores.c.store_id],
-        set_={name: upsert.excluded[name] for name in values if name != "store_id"},
-        # A redelivered or out-of-order snapshot must not overwrite a newer one.
-        where=stores.c.revision < upsert.excluded.revision,
-    ).returning(stores.c.store_id)
-    return (await conn.execute(statement)).first() is not None
+    return (await conn.execute(_SAVE_STORE, values)).first() is not None
 
 
 async def apply_menu_item_updated(conn: AsyncConnection, event: MenuItemUpdated) -> bool:
@@ -45,13 +54,11 @@ async def apply_menu_item_updated(conn: AsyncConnection, event: MenuItemUpdated)
         "removed": event.removed,
         "revision": event.revision,
     }
-    upsert = insert(menu_items).values(values)
-    statement = upsert.on_conflict_do_update(
-        index_elements=[menu_items.c.menu_item_id],
-        set_={name: upsert.excluded[name] for name in values if name != "menu_item_id"},
-        where=menu_items.c.revision < upsert.excluded.revision,
-    ).returning(menu_items.c.menu_item_id)
-    return (await conn.execute(statement)).first() is not None
+    return (await conn.execute(_SAVE_MENU_ITEM, values)).first() is not None
+
+
+_FIND_STORE = select(stores).where(stores.c.store_id == bindparam("store_id"))
+_FIND_MENU_ITEMS = select(menu_items).where(is_any_of(menu_items.c.menu_item_id, "menu_item_ids"))
 
 
 def _store(row: Any) -> StoreView:
@@ -80,7 +87,7 @@ def _menu_item(row: Any) -> MenuItemView:
 
 
 async def find_store(conn: AsyncConnection, store_id: UUID) -> StoreView | None:
-    row = (await conn.execute(select(stores).where(stores.c.store_id == store_id))).first()
+    row = (await conn.execute(_FIND_STORE, {"store_id": store_id})).first()
     return _store(row) if row is not None else None
 
 
@@ -88,7 +95,7 @@ async def find_menu_items(conn: AsyncConnection, menu_item_ids: Iterable[UUID]) 
     wanted = set(menu_item_ids)
     if not wanted:
         return {}
-    rows = await conn.execute(select(menu_items).where(menu_items.c.menu_item_id.in_(wanted)))
+    rows = await conn.execute(_FIND_MENU_ITEMS, {"menu_item_ids": list(wanted)})
     return {row.menu_item_id: _menu_item(row) for row in rows}
 
 
