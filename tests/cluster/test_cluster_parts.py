@@ -125,3 +125,13 @@ def test_layouts_keep_developer_and_test_clusters_apart(tmp_path: Path) -> None:
     # Every port inside the layout's own block of ten: neighbouring offsets never share one.
     assert all(0 <= p - tests.port_base < 10 for p in ports(tests))
     assert all(p < 32768 for p in ports(developer) | ports(tests)), "inside Linux's ephemeral port range"
+
+
+def test_the_rollouts_controller_is_the_release_of_its_crds_and_of_canary_gates() -> None:
+    # One pin (tools/go-versions.env): the controller the cluster runs, the CRDs install.sh fetches and the
+    # evaluator tools/canary-gates links are the same Argo Rollouts release.
+    env = dict(line.split("=", 1) for line in (ROOT / "tools" / "go-versions.env").read_text().splitlines()
+               if line and not line.startswith("#"))
+    assert env["ARGO_ROLLOUTS_VERSION"] == versions.ARGO_ROLLOUTS
+    gates = (ROOT / "tools" / "canary-gates" / "go.mod").read_text()
+    assert f"github.com/argoproj/argo-rollouts {versions.ARGO_ROLLOUTS}\n" in gates
