@@ -43,4 +43,7 @@ CONVENTION_TOPICS: tuple[str, ...] = (
     "payment.events",
     "user.events",
 )
-TOPIC_PARTITIONS = 3
+# Partitions of every topic: the most consumers one service's group can keep busy, so the most replicas
+# `./matjip up --replicas` allows. 6 spreads evenly over 1, 2, 3 and 6 replicas; each partition costs
+# the single broker a little memory and fetch work, so not more.
+TOPIC_PARTITIONS = 6
