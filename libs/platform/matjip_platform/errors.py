@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -125,15 +126,46 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled_error", path=request.url.path)
-    return problem_response(
-        500, "An unexpected error occurred.", code="internal_error", instance=request.url.path
-    )
+class UnexpectedErrorMiddleware:
+    """An exception nothing else answered becomes a 500 problem, and the connection stays usable.
+
+    Starlette's own last resort answers 500 and then re-raises, and uvicorn closes the keep-alive connection
+    of a request that raised. A proxy that pooled that connection (the edge, an ALB) may already have sent
+    the next, unrelated request into it, and answers that one 502. So the exception ends here. Only an
+    exception after the response started (a broken stream) still closes the connection: nothing else can
+    tell the client its response is incomplete.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            log.exception("unhandled_error", path=scope["path"])
+            response = problem_response(
+                500, "An unexpected error occurred.", code="internal_error", instance=scope["path"]
+            )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Problem answers for every error. Call it after adding the app's other middlewares: the last resort
+    must be the outermost, so that it also answers for an exception raised in one of them."""
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected_error)
+    app.add_middleware(UnexpectedErrorMiddleware)

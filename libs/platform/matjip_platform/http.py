@@ -224,10 +224,10 @@ def create_app(
         docs_url=f"/api/{name}/docs",
         redoc_url=None,
     )
-    install_error_handlers(app)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(MetricsMiddleware)
+    install_error_handlers(app)
     return app

@@ -56,13 +56,14 @@ async def boom() -> None:
 
 def client() -> httpx.AsyncClient:
     app = FastAPI()
-    install_error_handlers(app)
     app.include_router(router)
     app.add_middleware(MetricsMiddleware)
+    install_error_handlers(app)
     app.state.runtime = SimpleNamespace(
         verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip")
     )
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    # The app must not raise even for a crash: an exception reaching the server closes the connection.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
     return httpx.AsyncClient(transport=transport, base_url="http://t")
 
 
