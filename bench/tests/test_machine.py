@@ -30,8 +30,10 @@ BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_t
 
 def test_a_child_that_exited_is_still_counted_in_its_parents_tree() -> None:
     # A shell that runs a CPU-burning Python child to completion, then idles: by the second reading the
-    # child is gone, and its time lives on in the shell's cutime.
-    script = f"{sys.executable} -c '{BURN.format(seconds=0.5)}'; sleep 30"
+    # child is gone, and its time lives on in the shell's cutime. The shell then becomes `sleep` (exec keeps
+    # the pid and its children's times), so the tree is one process from then on, not only in the moment
+    # between the child's exit and a forked sleep's start.
+    script = f"{sys.executable} -c '{BURN.format(seconds=0.5)}'; exec sleep 30"
     shell = subprocess.Popen(["sh", "-c", script])
     try:
         before = usage({"shell": shell.pid})

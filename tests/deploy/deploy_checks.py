@@ -6,7 +6,6 @@ Every checker returns a list of human-readable violations (empty = fine), so the
 
 from __future__ import annotations
 
-import ast
 import atexit
 import functools
 import json
@@ -24,13 +23,15 @@ from typing import Any
 
 import yaml
 
+from matjip_contracts import services as service_registry
+
 REPO = Path(__file__).resolve().parents[2]
 TOOLS_DIR = Path(os.environ.get("MATJIP_TOOLS_DIR", REPO / ".tools"))
 HELM_DIR = REPO / "deploy" / "helm"
 UMBRELLA = "matjip"
 KUBE_VERSION = "1.33.0"
 ENVIRONMENTS = ("local", "dev", "prod")
-SERVICES = ("auth", "user", "store", "order", "payment", "notification", "ai")
+SERVICES = tuple(s.name for s in service_registry.SERVICES)  # matjip_contracts.services: the one list
 RELEASE = "matjip"
 
 Manifest = dict[str, Any]
@@ -45,6 +46,7 @@ class Tools:
     helm: Path
     kubeconform: Path
     actionlint: Path
+    canary_gates: Path
     schemas: Path
 
 
@@ -61,8 +63,14 @@ def install_tools() -> Tools:
         helm=bin_dir / "helm",
         kubeconform=bin_dir / "kubeconform",
         actionlint=bin_dir / "actionlint",
+        canary_gates=bin_dir / "canary-gates.test",
         schemas=TOOLS_DIR / "schemas",
     )
+
+
+def go_env() -> dict[str, str]:
+    """The environment of Go tools: the machine's Go on PATH (the canary-gates test calls `go mod`)."""
+    return {**os.environ, "PATH": f"/usr/local/go/bin:{os.environ.get('PATH', '')}", "GOFLAGS": "-buildvcs=false"}
 
 
 def _helm_env() -> dict[str, str]:
@@ -96,10 +104,7 @@ def chart_workspace() -> Path:
 def values_files(environment: str, chart: Path | None = None) -> list[Path]:
     umbrella = (chart or chart_workspace()) / UMBRELLA
     files = [umbrella / f"values-{environment}.yaml"]
-    images = umbrella / f"images-{environment}.yaml"
-    if images.exists():
-        files.append(images)
-    return files
+    return files + sorted((umbrella / "images" / environment).glob("*.yaml"))
 
 
 def helm_template(
@@ -208,15 +213,16 @@ def kubeconform(manifests: str | list[Manifest]) -> list[str]:
 
 @functools.cache
 def convention_metrics() -> frozenset[str]:
-    """Every series name the services export: the table's names, plus a histogram's _bucket/_sum/_count."""
+    """Every series name of the contract (services' and exporters' tables), plus a histogram's _bucket/_sum/_count."""
     text = (REPO / "docs" / "conventions.md").read_text()
-    section = text.split("## Metrics every service exports", 1)[1].split("\n## ", 1)[0]
     names: set[str] = set()
-    for match in re.finditer(r"^\|\s*`([a-z_:][a-z0-9_:]*)`[^|]*\|\s*(\w+)\s*\|", section, re.MULTILINE):
-        name, kind = match.groups()
-        names.add(name)
-        if kind == "histogram":
-            names.update(f"{name}{suffix}" for suffix in ("_bucket", "_sum", "_count"))
+    for heading in ("## Metrics every service exports", "## Metrics the platform reads from exporters"):
+        section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+        for match in re.finditer(r"^\|\s*`([a-z_:][a-z0-9_:]*)`[^|]*\|\s*(\w+)\s*\|", section, re.MULTILINE):
+            name, kind = match.groups()
+            names.add(name)
+            if kind == "histogram":
+                names.update(f"{name}{suffix}" for suffix in ("_bucket", "_sum", "_count"))
     return frozenset(names)
 
 
@@ -256,84 +262,8 @@ def query_violations(where: str, query: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Argo Rollouts conditions (expr) evaluated in Python
-
-
-class ConditionError(Exception):
-    pass
-
-
-_ALLOWED_NODES = (
-    ast.Expression,
-    ast.BoolOp,
-    ast.And,
-    ast.Or,
-    ast.UnaryOp,
-    ast.Not,
-    ast.USub,
-    ast.Compare,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.Call,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-    ast.Subscript,
-    ast.BinOp,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-)
-
-
-def _is_inf(value: float) -> bool:
-    return math.isinf(value)
-
-
-def evaluate_condition(condition: str, result: list[float]) -> bool:
-    """Evaluate an Argo Rollouts success/failure condition (the expr subset we use) on a result.
-
-    Raises ConditionError where Argo would record an Error (e.g. result[0] on an empty result).
-    """
-    python = condition.replace("&&", " and ").replace("||", " or ")
-    python = re.sub(r"!(?!=)", " not ", python)
-    python = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", python))
-    try:
-        tree = ast.parse(python.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ConditionError(f"cannot parse {condition!r}: {exc}") from exc
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
-            raise ConditionError(f"unsupported syntax {type(node).__name__} in {condition!r}")
-        if isinstance(node, ast.Name) and node.id not in ("result", "len", "isNaN", "isInf", "True", "False"):
-            raise ConditionError(f"unknown name {node.id!r} in {condition!r}")
-    scope = {"result": result, "len": len, "isNaN": math.isnan, "isInf": _is_inf}
-    try:
-        value = eval(compile(tree, "<condition>", "eval"), {"__builtins__": {}}, scope)
-    except (IndexError, TypeError) as exc:
-        raise ConditionError(f"{condition!r} on {result}: {exc}") from exc
-    return bool(value)
-
-
-def measurement_passes(metric: Mapping[str, Any], result: list[float]) -> bool:
-    """Would Argo count this measurement as Successful? (An Error is not a pass.)"""
-    success = metric.get("successCondition")
-    failure = metric.get("failureCondition")
-    try:
-        if success and failure:
-            return evaluate_condition(success, result) and not evaluate_condition(failure, result)
-        if success:
-            return evaluate_condition(success, result)
-        if failure:
-            return not evaluate_condition(failure, result)
-    except ConditionError:
-        return False
-    return True  # no condition at all: Argo calls every measurement a success
+# AnalysisTemplates: static rules here; what each metric says on data is judged by Argo Rollouts' own
+# code in tools/canary-gates (tests/deploy/test_canary_gates.py).
 
 
 def analysis_violations(template: Manifest) -> list[str]:
@@ -356,15 +286,6 @@ def analysis_violations(template: Manifest) -> list[str]:
                 problems.append(f"{where}: query uses undeclared arg {arg!r}")
         if not metric.get("successCondition"):
             problems.append(f"{where}: no successCondition (a failureCondition alone passes on no data)")
-        # Missing data must fail: no series at all, and NaN from 0/0.
-        for label, empty in (("an empty result", []), ("NaN", [math.nan])):
-            if measurement_passes(metric, empty):
-                problems.append(f"{where}: passes on {label}")
-            elif metric.get("successCondition"):
-                try:
-                    evaluate_condition(metric["successCondition"], empty)
-                except ConditionError:
-                    problems.append(f"{where}: errors (instead of failing) on {label}")
         if int(metric.get("failureLimit", 0)) > 2:
             problems.append(f"{where}: failureLimit {metric['failureLimit']} tolerates too many failures")
     return problems
@@ -467,14 +388,10 @@ def pod_policy_violations(docs: list[Manifest]) -> list[str]:
             if long_running:
                 problems += _probe_violations(cwhere, container)
         if long_running:
-            grace = spec.get("terminationGracePeriodSeconds", 30)
             pre_stop = max(
                 (((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}).get("seconds", 0)
                 for c in spec["containers"]
             )
-            # The services drain for up to 20 s after SIGTERM; preStop runs before SIGTERM.
-            if grace < 20 + pre_stop:
-                problems.append(f"{where}: terminationGracePeriodSeconds {grace} < 20 s drain + {pre_stop} s preStop")
             if not pre_stop:
                 problems.append(f"{where}: no preStop pause before SIGTERM")
             keys = {c["topologyKey"] for c in spec.get("topologySpreadConstraints") or []}
@@ -646,9 +563,93 @@ def rollout_violations(docs: list[Manifest]) -> list[str]:
     return problems
 
 
+def network_policy_violations(docs: list[Manifest]) -> list[str]:
+    """Numeric ports only (the EKS VPC CNI policy agent is reported to drop named-port rules), and
+    ingress opened on the port the selected pods really listen on."""
+    problems: list[str] = []
+    servers = list(pod_templates(docs, jobs=False))
+    for np in by_kind(docs, "NetworkPolicy"):
+        where = _name(np)
+        rules = [("ingress", r) for r in np["spec"].get("ingress") or []] + [
+            ("egress", r) for r in np["spec"].get("egress") or []
+        ]
+        for direction, rule in rules:
+            for port in rule.get("ports") or []:
+                if not isinstance(port.get("port"), int):
+                    problems.append(f"{where}: {direction} port {port.get('port')!r} is not a number")
+        selector = np["spec"].get("podSelector")
+        if selector == {}:
+            continue
+        listening = {
+            p["containerPort"]
+            for _, t in servers
+            if selector_matches(selector, _labels(t))
+            for c in t["spec"]["containers"]
+            for p in c.get("ports") or []
+        }
+        for rule in np["spec"].get("ingress") or []:
+            for port in rule.get("ports") or []:
+                if isinstance(port.get("port"), int) and port["port"] not in listening:
+                    problems.append(f"{where}: ingress on {port['port']}, but the pods listen on {sorted(listening)}")
+    return problems
+
+
+def _alb_deregistration_delay(ingress: Manifest) -> int | None:
+    attributes = (ingress["metadata"].get("annotations") or {}).get(
+        "alb.ingress.kubernetes.io/target-group-attributes", ""
+    )
+    match = re.search(r"deregistration_delay\.timeout_seconds=(\d+)", attributes)
+    return int(match.group(1)) if match else None
+
+
+def draining_violations(docs: list[Manifest]) -> list[str]:
+    """The termination arithmetic: preStop outlasts the load balancer's deregistration delay, and the
+    grace period covers preStop + the service's drain (its MATJIP_SHUTDOWN_TIMEOUT_SECONDS, which
+    includes the outbox flush) with room to spare."""
+    problems: list[str] = []
+    config = {c["metadata"]["name"]: c.get("data") or {} for c in by_kind(docs, "ConfigMap")}
+    ingresses = by_kind(docs, "Ingress")
+    for owner, template in pod_templates(docs, jobs=False):
+        name, where = owner["metadata"]["name"], _name(owner)
+        spec = template["spec"]
+        grace = spec.get("terminationGracePeriodSeconds", 30)
+        pre_stop = max(
+            (((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}).get("seconds", 0)
+            for c in spec["containers"]
+        )
+        drain_setting = config.get(name, {}).get("MATJIP_SHUTDOWN_TIMEOUT_SECONDS")
+        if drain_setting is None:
+            problems.append(f"{where}: MATJIP_SHUTDOWN_TIMEOUT_SECONDS is not set, so the drain is not known")
+            continue
+        drain = float(drain_setting)
+        if grace < pre_stop + drain + 10:
+            problems.append(
+                f"{where}: terminationGracePeriodSeconds {grace} < preStop {pre_stop} + drain {drain:g} + 10 s margin"
+            )
+        for ingress in ingresses:
+            backends = {
+                path["backend"]["service"]["name"]
+                for rule in ingress["spec"].get("rules") or []
+                for path in (rule.get("http") or {}).get("paths") or []
+            }
+            if not backends & {name, f"{name}-stable", f"{name}-canary"}:
+                continue
+            delay = _alb_deregistration_delay(ingress)
+            if ingress["spec"].get("ingressClassName") == "alb":
+                if delay is None:
+                    problems.append(f"{_name(ingress)}: no deregistration_delay (the ALB default is 300 s)")
+                elif pre_stop <= delay:
+                    problems.append(
+                        f"{where}: preStop {pre_stop} s is not longer than the ALB's deregistration delay {delay} s"
+                    )
+    return problems
+
+
 def all_policy_violations(docs: list[Manifest]) -> list[str]:
     return (
         pod_policy_violations(docs)
+        + network_policy_violations(docs)
+        + draining_violations(docs)
         + selector_violations(docs)
         + availability_violations(docs)
         + autoscaling_violations(docs)
@@ -778,4 +779,191 @@ def workflow_violations(path: Path, text: str) -> list[str]:
             problems.append(f"{path.name}: configure-aws-credentials without role-to-assume")
         if not re.search(r"id-token:\s*write", text):
             problems.append(f"{path.name}: OIDC needs permissions id-token: write")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------------
+# Argo CD: what a first sync on an empty cluster needs
+
+ARGOCD_HOOK = "argocd.argoproj.io/hook"
+ARGOCD_WAVE = "argocd.argoproj.io/sync-wave"
+PLATFORM_DIR = REPO / "deploy" / "platform"
+
+
+def sync_wave(doc: Manifest) -> int:
+    return int((doc["metadata"].get("annotations") or {}).get(ARGOCD_WAVE, "0"))
+
+
+def is_hook(doc: Manifest) -> bool:
+    return ARGOCD_HOOK in (doc["metadata"].get("annotations") or {})
+
+
+def argocd_applications(environment: str) -> dict[str, list[Manifest]]:
+    """What each Application of the environment's ApplicationSet renders (global.only=<element>)."""
+    appset = yaml.safe_load((REPO / "deploy" / "argocd" / f"applicationset-{environment}.yaml").read_text())
+    apps: dict[str, list[Manifest]] = {}
+    for element in appset["spec"]["generators"][0]["list"]["elements"]:
+        only = element["service"]
+        proc = helm_template(environment, set_values=[f"global.only={only}"])
+        if proc.returncode != 0:
+            raise RuntimeError(f"helm template global.only={only} failed:\n{proc.stderr}")
+        apps[only] = parse_manifests(proc.stdout)
+    return apps
+
+
+def cluster_bootstrap(environment: str) -> list[Manifest]:
+    """Objects made once per cluster before any Application (deploy/README.md, step 1)."""
+    path = PLATFORM_DIR / f"secret-store-{environment}.yaml"
+    return parse_manifests(path.read_text()) if path.exists() else []
+
+
+def _allows_egress(policy: Manifest, port: int) -> bool:
+    for rule in policy["spec"].get("egress") or []:
+        ports = rule.get("ports")
+        if ports is None or any(p.get("port") == port for p in ports):
+            return True
+    return False
+
+
+def hook_reaches(hook: Manifest, ports: Mapping[str, int]) -> dict[str, int]:
+    """What a hook's pod must reach over the network: DNS always; PostgreSQL to migrate; Kafka to
+    provision topics. `ports` gives the environment's PostgreSQL and Kafka ports."""
+    reaches = {"DNS": 53}
+    for container in hook["spec"]["template"]["spec"]["containers"]:
+        argv = [*container.get("command", []), *container.get("args", [])]
+        if argv[-1:] == ["migrate"]:
+            reaches["PostgreSQL"] = ports["postgres"]
+        if "matjip_platform.kafka_topics" in argv:
+            reaches["Kafka"] = ports["kafka"]
+    return reaches
+
+
+def environment_ports(environment: str) -> dict[str, int]:
+    """PostgreSQL and Kafka ports of an environment's NetworkPolicies, from its values."""
+    merged: dict[str, Any] = {}
+    sources = [HELM_DIR / "matjip-service" / "values.yaml", HELM_DIR / UMBRELLA / f"values-{environment}.yaml"]
+    for path in sources:
+        policy = ((yaml.safe_load(path.read_text()) or {}).get("global") or {}).get("networkPolicy") or {}
+        merged |= {k: v for k, v in policy.items() if k in ("postgres", "kafka")}
+    return {"postgres": int(merged["postgres"]["ports"][0]), "kafka": int(merged["kafka"]["ports"][0])}
+
+
+def first_sync_violations(
+    apps: Mapping[str, list[Manifest]], bootstrap: list[Manifest], ports: Mapping[str, int]
+) -> list[str]:
+    """The ordering rule of a first sync on an empty cluster.
+
+    Argo CD orders the objects of one Application by wave (hooks included) and never orders two
+    Applications, so every Sync hook must find what it needs among the earlier waves of its own
+    Application or among the cluster's bootstrap objects - whatever the other Applications have or
+    have not synced yet. The worst case is assumed: the namespace's default-deny NetworkPolicy (of
+    the platform Application) is already in place.
+    """
+    problems: list[str] = []
+    deny_all = any(
+        np["spec"].get("podSelector") == {} for docs in apps.values() for np in by_kind(docs, "NetworkPolicy")
+    )
+    stores = {(d["kind"], d["metadata"]["name"]) for d in bootstrap if d["kind"] == "ClusterSecretStore"}
+    for app, docs in apps.items():
+        for hook in (d for d in docs if is_hook(d)):
+            where = f"{app}: {_name(hook)} (wave {sync_wave(hook)})"
+            before = [d for d in docs if not is_hook(d) and sync_wave(d) < sync_wave(hook)]
+            template = hook["spec"]["template"]
+            secrets = {es["spec"]["target"]["name"]: es for es in by_kind(before, "ExternalSecret")} | {
+                s["metadata"]["name"]: s for s in by_kind(before, "Secret")
+            }
+            config_maps = {c["metadata"]["name"] for c in by_kind(before, "ConfigMap")}
+            for container in template["spec"]["containers"]:
+                for source in container.get("envFrom") or []:
+                    if ref := (source.get("secretRef") or {}).get("name"):
+                        made_by = secrets.get(ref)
+                        if made_by is None:
+                            problems.append(f"{where}: Secret {ref!r} is made by no earlier wave of {app}")
+                        elif made_by["kind"] == "ExternalSecret":
+                            store = made_by["spec"]["secretStoreRef"]
+                            key = (store.get("kind", "SecretStore"), store["name"])
+                            if key not in stores:
+                                problems.append(
+                                    f"{where}: ExternalSecret {ref!r} reads {key[0]}/{key[1]}, which is no "
+                                    "cluster bootstrap object (another Application may not have made it yet)"
+                                )
+                    ref = (source.get("configMapRef") or {}).get("name")
+                    if ref and ref not in config_maps:
+                        problems.append(f"{where}: ConfigMap {ref!r} is made by no earlier wave of {app}")
+            for volume in template["spec"].get("volumes") or []:
+                if (ref := (volume.get("configMap") or {}).get("name")) and ref not in config_maps:
+                    problems.append(f"{where}: ConfigMap {ref!r} (volume) is made by no earlier wave of {app}")
+                if (ref := (volume.get("secret") or {}).get("secretName")) and ref not in secrets:
+                    problems.append(f"{where}: Secret {ref!r} (volume) is made by no earlier wave of {app}")
+            account = template["spec"].get("serviceAccountName")
+            if account and account not in {s["metadata"]["name"] for s in by_kind(before, "ServiceAccount")}:
+                problems.append(f"{where}: ServiceAccount {account!r} is made by no earlier wave of {app}")
+            if deny_all:
+                policies = [
+                    np
+                    for np in by_kind(before, "NetworkPolicy")
+                    if selector_matches(np["spec"].get("podSelector"), _labels(template))
+                ]
+                for what, port in hook_reaches(hook, ports).items():
+                    if not any(_allows_egress(np, port) for np in policies):
+                        problems.append(
+                            f"{where}: under default-deny no earlier NetworkPolicy lets it reach {what} ({port})"
+                        )
+    return problems
+
+
+# --------------------------------------------------------------------------------------------------
+# Kafka topics: partitions for every consumer pod
+
+
+def max_pods(docs: list[Manifest], workload: Manifest) -> int:
+    """The most pods a workload can run: its replica ceiling (the autoscaler's max, else replicas) plus
+    what a rollout adds - a traffic-routed canary keeps the whole stable set and adds ceil(max weight);
+    a replica-ratio canary or a rolling update surges by maxSurge."""
+    name = workload["metadata"]["name"]
+    ceiling = int(workload["spec"].get("replicas", 1))
+    for hpa in by_kind(docs, "HorizontalPodAutoscaler"):
+        if hpa["spec"]["scaleTargetRef"]["name"] == name:
+            ceiling = int(hpa["spec"]["maxReplicas"])
+    for so in by_kind(docs, "ScaledObject"):
+        if so["spec"]["scaleTargetRef"]["name"] == name:
+            ceiling = int(so["spec"]["maxReplicaCount"])
+    strategy = workload["spec"]["strategy"]
+    canary = strategy.get("canary")
+    surge = (canary or strategy.get("rollingUpdate") or {}).get("maxSurge", "25%")
+    extra_percent = int(str(surge).rstrip("%")) if str(surge).endswith("%") else None
+    extra = math.ceil(ceiling * extra_percent / 100) if extra_percent is not None else int(surge)
+    if canary and canary.get("trafficRouting"):
+        weight = max((s["setWeight"] for s in canary.get("steps") or [] if "setWeight" in s), default=0)
+        extra = max(extra, math.ceil(ceiling * weight / 100))
+    return ceiling + extra
+
+
+def topic_plan(docs: list[Manifest]) -> dict[str, dict[str, int]]:
+    """The topics Job's plan: topic -> {partitions, replication_factor}."""
+    plan = json.loads(find(docs, "ConfigMap", "kafka-topics")["data"]["kafka-topics.json"])
+    return {
+        t["name"]: {"partitions": t["partitions"], "replication_factor": t["replication_factor"]}
+        for t in plan["topics"]
+    }
+
+
+def topic_partition_violations(docs: list[Manifest], consumers: Mapping[str, Iterable[str]]) -> list[str]:
+    """Every topic (and its .dlq) has at least as many partitions as the most pods any of its consumers
+    can run, so every consumer pod - a canary's too - can own a partition. `consumers`: topic -> services."""
+    problems: list[str] = []
+    plan = topic_plan(docs)
+    workloads = {w["metadata"]["name"]: w for w, _ in pod_templates(docs, jobs=False)}
+    for topic, services in consumers.items():
+        for name in (topic, f"{topic}.dlq"):
+            if name not in plan:
+                problems.append(f"topic {name} is not provisioned")
+        if topic not in plan:
+            continue
+        partitions = plan[topic]["partitions"]
+        if plan.get(f"{topic}.dlq", {}).get("partitions") != partitions:
+            problems.append(f"{topic}.dlq does not have {topic}'s {partitions} partitions")
+        for service in services:
+            if service in workloads and partitions < (pods := max_pods(docs, workloads[service])):
+                problems.append(f"{topic}: {partitions} partitions < {pods} pods {service} can run")
     return problems

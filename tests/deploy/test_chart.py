@@ -58,7 +58,7 @@ def test_every_service_is_deployed(environment: str) -> None:
     workloads = {w["metadata"]["name"] for w, _ in dc.pod_templates(docs, jobs=False)}
     jobs = {j["metadata"]["name"] for j in dc.by_kind(docs, "Job")}
     assert workloads == set(dc.SERVICES)
-    assert jobs == {f"{s}-migrate" for s in dc.SERVICES}
+    assert jobs == {f"{s}-migrate" for s in dc.SERVICES} | {"kafka-topics"}
     for service in dc.SERVICES:
         assert dc.find(docs, "ServiceMonitor", service)
         assert dc.find(docs, "NetworkPolicy", service)
@@ -112,7 +112,7 @@ def test_canaries_are_analysed(environment: str) -> None:
         if rollout["metadata"]["labels"]["matjip.io/profile"] == "http":
             assert {"request-volume", "success-rate", "latency-p99"} <= metrics, name
         else:
-            assert {"consumer-lag", "dead-letter-rate"} <= metrics, name
+            assert {"work-evidence", "group-lag", "processing-time", "dead-letter-rate"} <= metrics, name
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
@@ -140,7 +140,7 @@ def test_prod_specifics() -> None:
             assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(sa["metadata"]["name"])
     secrets = {e["metadata"]["name"] for e in dc.by_kind(docs, "ExternalSecret")}
     assert secrets == {f"{s}-env" for s in dc.SERVICES} | {"auth-signing-keys"}
-    assert dc.find(docs, "SecretStore", "matjip-secrets")
+    assert not dc.by_kind(docs, "SecretStore"), "the store is a cluster bootstrap object (deploy/platform)"
     for _, template in dc.pod_templates(docs, jobs=False):
         zone = template["spec"]["topologySpreadConstraints"][0]
         assert zone["whenUnsatisfiable"] == "DoNotSchedule"
@@ -208,3 +208,51 @@ def test_no_secrets_in_values() -> None:
         for line in path.read_text().splitlines():
             assert not pattern.search(line), f"{path}: {line}"
     assert not list((dc.REPO / "deploy").rglob("*.pem"))
+
+
+def test_alb_pods_get_readiness_gates() -> None:
+    """With ALB traffic (prod), the namespace carries the label that makes the AWS Load Balancer
+    Controller inject target-health readiness gates; NGINX environments do not need it."""
+    argocd = dc.REPO / "deploy" / "argocd"
+    for environment in ("dev", "prod"):
+        appset = yaml.safe_load((argocd / f"applicationset-{environment}.yaml").read_text())
+        labels = appset["spec"]["template"]["spec"]["syncPolicy"]["managedNamespaceMetadata"]["labels"]
+        alb = any(i["spec"]["ingressClassName"] == "alb" for i in dc.by_kind(dc.rendered(environment), "Ingress"))
+        assert (labels.get("elbv2.k8s.aws/pod-readiness-gate-inject") == "enabled") == alb, environment
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_network_policies_and_draining(environment: str) -> None:
+    docs = dc.rendered(environment)
+    assert dc.network_policy_violations(docs) == []
+    assert dc.draining_violations(docs) == []
+
+
+def test_services_believe_forwarded_headers_from_the_load_balancer_only() -> None:
+    """The ALB's subnets, and nothing wider, are the trusted proxies (rate limits key on the client)."""
+    docs = dc.rendered("prod")
+    alb_sources = {
+        peer["ipBlock"]["cidr"]
+        for peer in dc.find(docs, "NetworkPolicy", "order")["spec"]["ingress"][0]["from"]
+        if "ipBlock" in peer
+    }
+    for service in dc.SERVICES:
+        trusted = dc.find(docs, "ConfigMap", service)["data"]["MATJIP_TRUSTED_PROXY_CIDRS"]
+        assert {c.strip() for c in trusted.split(",")} == alb_sources
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_payment_runs_a_chosen_gateway_and_prod_the_real_one(environment: str) -> None:
+    docs = dc.rendered(environment)
+    config = dc.find(docs, "ConfigMap", "payment")["data"]
+    assert config["MATJIP_ENVIRONMENT"] == environment
+    gateway = config["MATJIP_PAYMENT_GATEWAY"]  # required by the service: no default to fall back on
+    if environment != "prod":
+        assert gateway == "sandbox"
+        return
+    assert gateway == "toss"
+    secret = dc.find(docs, "ExternalSecret", "payment-env")["spec"]
+    key = secret["target"]["template"]["data"]["MATJIP_PAYMENT_GATEWAY_SECRET_KEY"]
+    assert key == "{{ .matjip_payment_gateway_secret_key }}"
+    source = next(d for d in secret["data"] if d["secretKey"] == "matjip_payment_gateway_secret_key")
+    assert source["remoteRef"] == {"key": "matjip/prod/payment/gateway", "property": "secret_key"}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import deploy_checks as dc
 import pytest
@@ -23,7 +23,7 @@ def actionlint(tools: dc.Tools, *paths: Path) -> subprocess.CompletedProcess[str
 
 
 def test_there_are_workflows() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "release.yml", "promote.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "release.yml", "promote.yml", "promote-ref.yml"}
 
 
 def test_actionlint(tools: dc.Tools) -> None:
@@ -46,18 +46,43 @@ def test_pull_requests_run_what_changed_and_main_runs_everything() -> None:
     assert any(s.get("run") == "./matjip test" for s in steps)
 
 
-def test_release_pushes_with_oidc_signs_and_bumps() -> None:
-    text = (dc.REPO / ".github" / "workflows" / "release.yml").read_text()
-    release = yaml.safe_load(text)
-    build = release["jobs"]["build"]
-    assert build["permissions"]["id-token"] == "write"
-    uses = [s.get("uses", "") for s in build["steps"]]
+def test_release_pushes_with_oidc_signs_and_pins_each_service_on_its_own() -> None:
+    release = yaml.safe_load((dc.REPO / ".github" / "workflows" / "release.yml").read_text())
+    plan = release["jobs"]["plan"]
+    checkout = next(s for s in plan["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0, "the plan diffs against the pinned commits: full history"
+    assert any("image-pins.sh plan dev HEAD" in s.get("run", "") for s in plan["steps"])
+    job = release["jobs"]["release"]
+    assert job["strategy"]["fail-fast"] is False
+    assert job["permissions"]["id-token"] == "write"
+    steps = job["steps"]
+    uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
-    assert any(u.startswith("sigstore/cosign-installer@") for u in uses)
-    assert any("cosign sign --yes" in s.get("run", "") for s in build["steps"])
-    bump = release["jobs"]["bump-dev"]
-    assert any("image-tags.sh set dev" in s.get("run", "") for s in bump["steps"])
-    assert any(s.get("uses", "").startswith("peter-evans/create-pull-request@") for s in bump["steps"])
+    assert any("cosign sign --yes" in s.get("run", "") for s in steps)
+    pin = next(s for s in steps if "image-pins.sh set dev" in s.get("run", ""))
+    assert pin["env"]["DIGEST"] == "${{ steps.build.outputs.digest }}", "pins the digest, not a tag"
+    _opens_pull_requests_with_an_app_token(steps, branch="gitops/dev-${{ matrix.service }}")
+
+
+def _opens_pull_requests_with_an_app_token(steps: list[dict[str, Any]], branch: str) -> None:
+    app = next(s for s in steps if s.get("uses", "").startswith("actions/create-github-app-token@"))
+    pr = next(s for s in steps if s.get("uses", "").startswith("peter-evans/create-pull-request@"))
+    assert pr["with"]["token"] == f"${{{{ steps.{app['id']}.outputs.token }}}}", "GITHUB_TOKEN's PRs run no CI"
+    assert pr["with"]["branch"] == branch
+
+
+def test_promotion_pins_digests_and_moves_the_prod_ref() -> None:
+    workflows = dc.REPO / ".github" / "workflows"
+    promote = yaml.safe_load((workflows / "promote.yml").read_text())
+    steps = promote["jobs"]["promote"]["steps"]
+    assert any("image-pins.sh promote dev prod" in s.get("run", "") for s in steps)
+    _opens_pull_requests_with_an_app_token(steps, branch="gitops/prod-promote")
+    ref = yaml.safe_load((workflows / "promote-ref.yml").read_text())
+    assert ref[True]["push"] == {"branches": ["main"], "paths": ["deploy/helm/matjip/images/prod/**"]}
+    run = " ".join(s.get("run", "") for s in ref["jobs"]["move-prod"]["steps"])
+    assert "merge-base --is-ancestor origin/prod" in run and "refs/heads/prod" in run
+    prod = yaml.safe_load((dc.REPO / "deploy" / "argocd" / "applicationset-prod.yaml").read_text())
+    assert prod["spec"]["template"]["spec"]["source"]["targetRevision"] == "prod"
 
 
 # --- the checkers reject what they must ---------------------------------------------------------------
@@ -99,21 +124,4 @@ def test_long_lived_aws_keys_are_rejected() -> None:
 
 
 # --- the GitOps image pins ------------------------------------------------------------------------------
-
-
-def test_image_tag_script(tmp_path: Path) -> None:
-    for environment in ("dev", "prod"):
-        shutil.copy(dc.HELM_DIR / "matjip" / f"images-{environment}.yaml", tmp_path)
-    script = dc.REPO / "tools" / "deploy-tools" / "image-tags.sh"
-    env = {"MATJIP_IMAGES_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    subprocess.run(["bash", str(script), "set", "dev", "sha-abc123", "order", "payment"], env=env, check=True)
-    dev = yaml.safe_load((tmp_path / "images-dev.yaml").read_text())
-    assert dev["order"]["image"]["tag"] == "sha-abc123" and dev["payment"]["image"]["tag"] == "sha-abc123"
-    assert dev["auth"]["image"]["tag"] != "sha-abc123"
-    subprocess.run(["bash", str(script), "promote", "dev", "prod", "order"], env=env, check=True)
-    prod = yaml.safe_load((tmp_path / "images-prod.yaml").read_text())
-    assert prod["order"]["image"]["tag"] == "sha-abc123" and prod["payment"]["image"]["tag"] != "sha-abc123"
-    bad = subprocess.run(["bash", str(script), "set", "dev", "x;rm -rf /", "order"], env=env, check=False)
-    assert bad.returncode != 0
-    assert set(yaml.safe_load((tmp_path / "images-dev.yaml").read_text())) == set(dc.SERVICES)
-    assert re.search(r"^order: \{image: \{tag: sha-abc123\}\}$", (tmp_path / "images-dev.yaml").read_text(), re.M)
+# tests/deploy/test_release_plan.py runs image-pins.sh in a throwaway git repository.

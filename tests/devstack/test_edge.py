@@ -81,3 +81,21 @@ def test_upstream_down_is_502_problem(edge_url: str) -> None:
 
 def test_edge_has_its_own_health(edge_url: str) -> None:
     assert httpx.get(f"{edge_url}/health/live").status_code == 200
+
+
+def _served(edge_url: str, path: str) -> list[int]:
+    return [httpx.get(f"{edge_url}/api/echo/counted/{path}").json()["served"] for _ in range(3)]
+
+
+def test_a_response_marked_cacheable_is_served_from_the_edge_until_it_expires(edge_url: str) -> None:
+    assert _served(edge_url, "menu?cache=public,%20max-age=300") == [1, 1, 1]
+    r = httpx.get(f"{edge_url}/api/echo/counted/menu?cache=public,%20max-age=300")
+    assert r.headers["x-cache-status"] == "HIT"
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?cache=no-cache", "?cache=private,%20max-age=300", "?cache=no-store", "?cache=max-age=0"]
+)
+def test_a_response_not_marked_cacheable_always_reaches_the_service(edge_url: str, query: str) -> None:
+    name = f"uncached{abs(hash(query))}{query}"
+    assert _served(edge_url, name) == [1, 2, 3]

@@ -45,7 +45,19 @@ async def sse(request: Request) -> Response:
         for i in (1, 2):
             yield f"id: {i}\nevent: tick\ndata: {outcome}\n\n".encode()
 
-    return StreamingResponse(events(), media_type="text/event-stream")
+    # As sse-starlette (the services' SSE) does: tells a buffering proxy to pass this stream through.
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
+
+
+_served: dict[str, int] = {}
+
+
+async def counted(request: Request) -> Response:
+    """How many times the upstream answered this path, with the Cache-Control the query asks for."""
+    path = request.url.path
+    _served[path] = _served.get(path, 0) + 1
+    headers = {"Cache-Control": request.query_params["cache"]} if "cache" in request.query_params else {}
+    return JSONResponse({"served": _served[path]}, headers=headers)
 
 
 async def sse_release(request: Request) -> Response:
@@ -56,6 +68,7 @@ async def sse_release(request: Request) -> Response:
 app = Starlette(routes=[
     Route("/api/echo/sse", sse),
     Route("/api/echo/sse-release", sse_release, methods=["POST"]),
+    Route("/api/echo/counted/{name}", counted),
     Route("/api/echo/{rest:path}", echo, methods=["GET", "POST", "PUT", "DELETE"]),
 ])
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the offline toolchain of the deploy test suite into <checkout>/.tools (gitignored):
 #   .tools/bin/{helm,kubeconform,actionlint}   built with `go install` (Go's own caches are reused)
+#   .tools/bin/canary-gates.test               tools/canary-gates compiled (`go test -c`): the canary
+#                                              gates judged by Argo Rollouts' own code
 #   .tools/crds/<project>/*.yaml               upstream CRD manifests taken from Go module zips
 #   .tools/schemas/...                         strict standalone JSON schemas for kubeconform
 # Idempotent: each step writes a stamp with its pinned version and is skipped when the stamp matches,
@@ -19,6 +21,9 @@ export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export GO111MODULE=on
 
 # --- pinned versions (bump here; the stamps make the next run rebuild) -------------------------------
+# Versions shared with other Go-built tools (Argo Rollouts, the Prometheus engine) live in one file.
+# shellcheck source=tools/go-versions.env
+source "$REPO/tools/go-versions.env"
 HELM="helm.sh/helm/v3/cmd/helm@v3.19.0"
 KUBECONFORM="github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0"
 ACTIONLINT="github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
@@ -26,11 +31,12 @@ ACTIONLINT="github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 # The npm @kubernetes-models/* packages ship precompiled validators that accept unknown fields, so
 # they cannot back a strict check; the upstream CRD YAML (openAPIV3Schema) can.
 CRD_SOURCES=(
-  "argo-rollouts github.com/argoproj/argo-rollouts@v1.8.5 manifests/crds"
+  "argo-rollouts github.com/argoproj/argo-rollouts@$ARGO_ROLLOUTS_VERSION manifests/crds"
   "argo-cd github.com/argoproj/argo-cd/v3@v3.1.8 manifests/crds"
   "prometheus-operator github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd"
   "keda github.com/kedacore/keda/v2@v2.20.2 config/crd/bases"
   "external-secrets github.com/external-secrets/external-secrets@v1.3.2 config/crds/bases"
+  "kyverno github.com/kyverno/kyverno@v1.18.2 config/crds/kyverno"
 )
 KUBE_VERSIONS="${MATJIP_KUBE_VERSIONS:-1.33.0}"
 SCHEMA_GEN_VERSION=4  # bump when gen_schemas.py changes its output
@@ -90,6 +96,19 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     apt_get update -qq >/dev/null
     apt_get install -y -qq shellcheck >/dev/null
   }
+fi
+
+# --- the canary-gates test binary (links argo-rollouts and the Prometheus engine) -----------------
+# Rebuilt when its sources or pins change; a warm run compares one hash. Go's build cache makes even
+# a rebuild after a small change take seconds; the first build downloads and compiles the modules.
+GATES="$REPO/tools/canary-gates"
+gates_hash="$(cat "$GATES"/go.mod "$GATES"/go.sum "$GATES"/*.go "$REPO/tools/go-versions.env" | sha256sum | cut -d' ' -f1)"
+if [[ ! -x "$BIN/canary-gates.test" ]] || ! stamp_ok canary-gates "$gates_hash"; then
+  log "building tools/canary-gates (go test -c; slow on a cold cache)"
+  ( cd "$GATES" && go test -c -o "$BIN/canary-gates.test" . >"$TOOLS/logs/canary-gates.log" 2>&1 \
+      && echo "$gates_hash" >"$STAMPS/canary-gates" ) &
+  pids+=("$!")
+  names+=("canary-gates")
 fi
 
 failed=0

@@ -26,7 +26,7 @@ from matjip_platform.envelope import Envelope, InvalidMessage
 from matjip_platform.handlers import EventHandlers, Handler, HandlerContext
 from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.settings import ServiceSettings
-from matjip_platform.telemetry import context_from_headers, tracer
+from matjip_platform.telemetry import bookkeeping, context_from_headers, tracer
 from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -35,13 +35,22 @@ C = TypeVar("C")
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 LAG_RECORD_INTERVAL = 1.0  # seconds between lag gauge updates while busy
+# Seconds between offset commits while busy. A commit is a round trip and a write to the broker's offsets
+# log; once per batch it cost more than many handlers. After a crash at most this much is read again, and
+# the inbox makes the repeats no-ops.
+COMMIT_INTERVAL = 1.0
 
 
-class _ForgetRevokedLag(ConsumerRebalanceListener):  # type: ignore[misc]
-    """A partition handed to another replica is that replica's to report: drop our lag series, or the
-    dashboards would add a stale number to the new owner's."""
+class _HandOverPartitions(ConsumerRebalanceListener):  # type: ignore[misc]
+    """A partition handed to another replica: commit what was handled of it, so the new owner starts
+    where we stopped, and drop our lag series, or the dashboards would add a stale number to the new
+    owner's."""
+
+    def __init__(self, consumer: "EventConsumer[Any]") -> None:
+        self.consumer = consumer
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self.consumer._commit_pending(only=set(revoked))
         for tp in revoked:
             with contextlib.suppress(KeyError):
                 metrics.kafka_lag.remove(tp.topic, str(tp.partition))
@@ -79,6 +88,7 @@ class EventConsumer(Generic[C]):
         producer: AIOKafkaProducer,
         *,
         max_batch: int = 100,
+        commit_interval: float = COMMIT_INTERVAL,
     ) -> None:
         self.settings = settings
         self.unit_of_work = unit_of_work
@@ -86,11 +96,14 @@ class EventConsumer(Generic[C]):
         self.components = components
         self.producer = producer
         self.max_batch = max_batch
+        self.commit_interval = commit_interval
         self.group_id = settings.consumer_group
         self.retry = RetryPolicy(settings.consumer_max_attempts, settings.consumer_retry_base_seconds)
         self.topics = sorted(settings.topic(t) for t in handlers.topics)
         self._consumer: AIOKafkaConsumer | None = None
         self._lag_recorded_at = 0.0
+        self._pending_offsets: dict[TopicPartition, int] = {}
+        self._committed_at = time.monotonic()
         # Set once every assigned partition has been read to its end since start: decisions that depend
         # on the absence of an event (timeouts) must wait for it, or a backlog would look like silence.
         self.caught_up = asyncio.Event()
@@ -107,7 +120,7 @@ class EventConsumer(Generic[C]):
             # bounds how often an idle consumer asks again (the default 500 ms: two requests a second).
             fetch_max_wait_ms=5000,
         )
-        self._consumer.subscribe(topics=self.topics, listener=_ForgetRevokedLag())
+        self._consumer.subscribe(topics=self.topics, listener=_HandOverPartitions(self))
         await self._consumer.start()
 
     async def stop(self) -> None:
@@ -124,8 +137,11 @@ class EventConsumer(Generic[C]):
             batches = await consumer.getmany(timeout_ms=1000, max_records=self.max_batch)
             if batches:
                 await self.handle_batch([record for records in batches.values() for record in records])
-                await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
+                self._pending_offsets |= {tp: records[-1].offset + 1 for tp, records in batches.items()}
+            if not batches or time.monotonic() - self._committed_at >= self.commit_interval:
+                await self._commit_pending()
             await self._record_lag(consumer, force=not batches)
+        await self._commit_pending()
 
     async def handle_batch(self, records: Sequence[Record]) -> dict[int, str]:
         """Handle `records` (in their order); returns each record's outcome by its position. Never raises for
@@ -140,11 +156,19 @@ class EventConsumer(Generic[C]):
                 if handler is None:
                     outcomes[position] = "ignored"  # another service's event on a shared topic
                     continue
-                work[position] = _Work(record, envelope, envelope.parse(), handler)
+                event = envelope.parse()
+                if not self.handlers.wants(envelope.event_type, event):
+                    outcomes[position] = "ignored"  # a kind of this event the service does not act on
+                    continue
+                work[position] = _Work(record, envelope, event, handler)
             except InvalidMessage as exc:
                 await self._dead_letter(record, "invalid", str(exc))
                 outcomes[position] = "dead_lettered"
-        if work:
+        if len(work) == 1:
+            # A lone record needs no shared transaction; its failures count against its own attempts.
+            [(position, alone)] = work.items()
+            outcomes[position] = await self._handle_alone(alone)
+        elif work:
             try:
                 outcomes |= await self._handle_together(work)
             except Exception as exc:
@@ -167,7 +191,8 @@ class EventConsumer(Generic[C]):
             firsts: dict[Any, int] = {}
             for position, item in work.items():
                 firsts.setdefault(item.envelope.event_id, position)
-            claimed = await inbox.claim(uow.conn, self.group_id, [work[p].envelope for p in firsts.values()])
+            with bookkeeping():
+                claimed = await inbox.claim(uow.conn, self.group_id, [work[p].envelope for p in firsts.values()])
             for position, item in work.items():
                 if firsts[item.envelope.event_id] != position or item.envelope.event_id not in claimed:
                     outcomes[position] = "duplicate"
@@ -182,7 +207,9 @@ class EventConsumer(Generic[C]):
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
                 async with self.unit_of_work() as uow:
-                    if not await inbox.claim(uow.conn, self.group_id, [item.envelope]):
+                    with bookkeeping():
+                        claimed = await inbox.claim(uow.conn, self.group_id, [item.envelope])
+                    if not claimed:
                         outcome = "duplicate"
                     else:
                         await self._run_handler(uow, item, attempt=attempt)
@@ -265,10 +292,16 @@ class EventConsumer(Generic[C]):
             error=error[:500],
         )
 
-    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-        # After a crash at most this batch is read again, and the inbox makes the repeats no-ops.
+    async def _commit_pending(self, only: set[TopicPartition] | None = None) -> None:
+        """Commit the offsets handled since the last commit (of the partitions in `only`, if given)."""
+        offsets = {tp: o for tp, o in self._pending_offsets.items() if only is None or tp in only}
+        self._committed_at = time.monotonic()
+        if not offsets or self._consumer is None:
+            return
+        for tp in offsets:
+            del self._pending_offsets[tp]
         try:
-            await consumer.commit(offsets)
+            await self._consumer.commit(offsets)
         except Exception:
             # A rebalance took a partition away; the new owner re-reads, and the inbox de-duplicates.
             log.warning("offset_commit_failed", partitions=len(offsets))
@@ -293,9 +326,22 @@ class EventConsumer(Generic[C]):
 
 
 def _bound(envelope: Envelope) -> contextlib.AbstractContextManager[None]:
+    """Log lines about an event carry its order and the trace it travels in, also when written outside the
+    handler's span (the outcome of a batch is logged after its transaction)."""
     return structlog.contextvars.bound_contextvars(
-        event_type=envelope.event_type, event_id=str(envelope.event_id), order_id=envelope.payload.get("order_id")
+        event_type=envelope.event_type,
+        event_id=str(envelope.event_id),
+        order_id=envelope.payload.get("order_id"),
+        **_trace_id_of(envelope),
     )
+
+
+def _trace_id_of(envelope: Envelope) -> dict[str, str]:
+    # W3C traceparent: version-traceid-parentid-flags; the trace id is the second field.
+    parts = envelope.trace_headers.get("traceparent", "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32 and parts[1] != "0" * 32:
+        return {"trace_id": parts[1]}
+    return {}
 
 
 def _header(record: Record, name: str) -> str:

@@ -107,9 +107,7 @@ def main(argv: list[str] | None = None) -> None:
             for letter in asyncio.run(list_dead_letters(args.bootstrap, args.topic)):
                 print(json.dumps(letter.describe(), ensure_ascii=False))
         else:
-            count = asyncio.run(
-                replay(args.bootstrap, args.topic, event_id=args.event_id, from_start=args.from_start)
-            )
+            count = asyncio.run(replay(args.bootstrap, args.topic, event_id=args.event_id, from_start=args.from_start))
             print(f"replayed {count} message(s) from {args.topic}", file=sys.stderr)
     except LookupError as exc:
         parser.error(str(exc))

@@ -60,9 +60,7 @@ class Envelope:
         return orjson.dumps(self.payload)
 
     @classmethod
-    def from_kafka(
-        cls, key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes]]
-    ) -> "Envelope":
+    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes]]) -> "Envelope":
         """Parse a Kafka record; raise InvalidMessage naming what is wrong."""
         try:
             found = {name: raw.decode() for name, raw in headers}

@@ -32,18 +32,31 @@ class HandlerContext(UnitOfWork, Generic[C]):
 
 
 Handler = Callable[[HandlerContext[C], Any], Awaitable[None]]
+Wanted = Callable[[Any], bool]
+
+
+def _always(_: object) -> bool:
+    return True
 
 
 class EventHandlers(Generic[C]):
     def __init__(self) -> None:
         self._by_type: dict[str, Handler[C]] = {}
+        self._wanted: dict[str, Wanted] = {}
         self._models: dict[str, type[Event]] = {}
 
-    def on(self, model: type[E]) -> Callable[[Callable[[HandlerContext[C], E], Awaitable[None]]], Handler[C]]:
+    def on(
+        self, model: type[E], *, only: Callable[[E], bool] | None = None
+    ) -> Callable[[Callable[[HandlerContext[C], E], Awaitable[None]]], Handler[C]]:
+        """Register the handler of `model`. With `only`, events it says no to are skipped before any
+        transaction is opened (recorded as ignored): a service that cares about one status of a topic that
+        announces every status should not pay a transaction for each of the others."""
+
         def register(handler: Callable[[HandlerContext[C], E], Awaitable[None]]) -> Handler[C]:
             if model.event_type in self._by_type:
                 raise ValueError(f"two handlers for {model.event_type}")
             self._by_type[model.event_type] = handler
+            self._wanted[model.event_type] = only or _always
             self._models[model.event_type] = model
             return handler
 
@@ -51,6 +64,9 @@ class EventHandlers(Generic[C]):
 
     def find(self, event_type: str) -> Handler[C] | None:
         return self._by_type.get(event_type)
+
+    def wants(self, event_type: str, event: Event) -> bool:
+        return self._wanted.get(event_type, _always)(event)
 
     @property
     def topics(self) -> set[str]:

@@ -20,7 +20,7 @@ from matjip_platform import metrics
 from matjip_platform.auth import Principal, TokenVerifier, revoked_access_key
 from matjip_platform.errors import Forbidden, Unauthorized, install_error_handlers, problem_response
 from matjip_platform.ratelimit import RateLimiter
-from matjip_platform.telemetry import current_trace_headers
+from matjip_platform.telemetry import UnsampledRequestsMakeNoSpans, current_trace_headers
 
 UNTRACKED_PATHS = ("/health/", "/metrics")
 
@@ -179,12 +179,17 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
-            raise Forbidden(
-                f"This action needs the role {' or '.join(r.value for r in roles)}.", code="role_required"
-            )
+            raise Forbidden(f"This action needs the role {' or '.join(r.value for r in roles)}.", code="role_required")
         return principal
 
     return check
+
+
+# What a pod needs to serve its HTTP traffic: to accept requests and reach its database. Redis and Kafka
+# are reported but do not gate: the HTTP paths degrade without them (the rate limiter fails open, events
+# wait in the outbox, a cart answers 503 on its own), and a shared Redis or Kafka outage must not empty
+# every Service at once - auth's JWKS, which every other service verifies tokens with, least of all.
+READINESS_GATES = ("accepting", "database")
 
 
 def health_router() -> APIRouter:
@@ -200,10 +205,11 @@ def health_router() -> APIRouter:
     @router.get("/health/ready", response_model=None)
     async def ready(request: Request) -> JSONResponse | dict[str, Any]:
         checks = await runtime_of(request).readiness()
-        if all(ok for ok in checks.values()):
-            return {"status": "ready", "checks": checks}
-        failing = ", ".join(name for name, ok in checks.items() if not ok)
-        return problem_response(503, f"Not ready: {failing}", code="not_ready", checks=checks)
+        failing = [name for name in READINESS_GATES if not checks.get(name, False)]
+        degraded = [name for name, ok in checks.items() if not ok and name not in READINESS_GATES]
+        if not failing:
+            return {"status": "ready", "checks": checks, "degraded": degraded}
+        return problem_response(503, f"Not ready: {', '.join(failing)}", code="not_ready", checks=checks)
 
     @router.get("/metrics")
     async def prometheus_metrics() -> Response:
@@ -212,9 +218,7 @@ def health_router() -> APIRouter:
     return router
 
 
-def create_app(
-    *, name: str, title: str, description: str, routers: Sequence[APIRouter], lifespan: Any
-) -> FastAPI:
+def create_app(*, name: str, title: str, description: str, routers: Sequence[APIRouter], lifespan: Any) -> FastAPI:
     app = FastAPI(
         title=title,
         description=description,
@@ -229,5 +233,6 @@ def create_app(
         app.include_router(router)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(MetricsMiddleware)
-    install_error_handlers(app)
+    app.add_middleware(UnsampledRequestsMakeNoSpans)
+    install_error_handlers(app)  # last: its last resort must be the outermost middleware
     return app

@@ -3,11 +3,27 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ARRAY, String, Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_platform.envelope import Envelope
-from matjip_platform.messaging_tables import processed_events
+
+# One statement for any number of events, written as SQL so SQLAlchemy compiles it once: a
+# `postgresql.insert(...).on_conflict_do_nothing()` has no cache key in SQLAlchemy 2.0 and was compiled
+# on every claim (sqlalchemy#10445), and a multi-row VALUES would be a new statement per batch size.
+_CLAIM = (
+    text(
+        "INSERT INTO processed_events (consumer_group, event_id, event_type)"
+        " SELECT :consumer_group, unnest(CAST(:event_ids AS uuid[])), unnest(CAST(:event_types AS text[]))"
+        " ON CONFLICT DO NOTHING RETURNING event_id"
+    )
+    .bindparams(
+        bindparam("consumer_group", type_=String()),
+        bindparam("event_ids", type_=ARRAY(Uuid())),
+        bindparam("event_types", type_=ARRAY(String())),
+    )
+    .columns(event_id=Uuid())
+)
 
 
 async def claim(conn: AsyncConnection, consumer_group: str, envelopes: Sequence[Envelope]) -> set[UUID]:
@@ -19,12 +35,11 @@ async def claim(conn: AsyncConnection, consumer_group: str, envelopes: Sequence[
     if not envelopes:
         return set()
     result = await conn.execute(
-        insert(processed_events)
-        .values([
-            {"consumer_group": consumer_group, "event_id": env.event_id, "event_type": env.event_type}
-            for env in envelopes
-        ])
-        .on_conflict_do_nothing()
-        .returning(processed_events.c.event_id)
+        _CLAIM,
+        {
+            "consumer_group": consumer_group,
+            "event_ids": [env.event_id for env in envelopes],
+            "event_types": [env.event_type for env in envelopes],
+        },
     )
     return set(result.scalars())

@@ -46,6 +46,26 @@ def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Muta
     return event_dict
 
 
+class StdoutLines:
+    """Writes each rendered line to whatever `sys.stdout` is at that moment, flushed at once: a
+    process's stdout goes to its log file line by line, and a test's capture may swap the stream."""
+
+    def msg(self, message: bytes) -> None:
+        out = sys.stdout
+        buffer = getattr(out, "buffer", None)
+        if buffer is None:
+            out.write(message.decode() + "\n")
+            out.flush()
+            return
+        buffer.write(message + b"\n")
+        buffer.flush()
+
+    debug = info = warning = warn = error = err = critical = exception = fatal = log = msg
+
+
+_STDOUT_LINES = StdoutLines()
+
+
 def setup_logging(service: str, level: str = "INFO") -> None:
     """The service's own lines go straight from structlog to stdout as JSON (orjson, no stdlib `logging`
     record on the way: a line per handled event must cost microseconds, not a tenth of a millisecond);
@@ -69,7 +89,7 @@ def setup_logging(service: str, level: str = "INFO") -> None:
         numeric_level = logging.INFO
     structlog.configure(
         processors=[*shared, structlog.processors.JSONRenderer(serializer=orjson.dumps)],
-        logger_factory=structlog.BytesLoggerFactory(sys.stdout.buffer),
+        logger_factory=lambda *_: _STDOUT_LINES,
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         cache_logger_on_first_use=True,
     )

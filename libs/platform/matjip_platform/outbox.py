@@ -29,15 +29,17 @@ class Outbox:
         rows: list[OutboxRow] = []
         for event in events:
             env = Envelope.wrap(event, source=self.source, trace_headers=trace_headers)
-            rows.append({
-                "event_id": env.event_id,
-                "topic": self.topic_prefix + event.topic,
-                "key": env.key,
-                "event_type": env.event_type,
-                "event_version": env.event_version,
-                "payload": env.payload,
-                "headers": {"occurred_at": env.occurred_at.isoformat(), **env.trace_headers},
-            })
+            rows.append(
+                {
+                    "event_id": env.event_id,
+                    "topic": self.topic_prefix + event.topic,
+                    "key": env.key,
+                    "event_type": env.event_type,
+                    "event_version": env.event_version,
+                    "payload": env.payload,
+                    "headers": {"occurred_at": env.occurred_at.isoformat(), **env.trace_headers},
+                }
+            )
         return rows
 
     @staticmethod

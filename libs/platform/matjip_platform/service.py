@@ -8,10 +8,8 @@ from what the platform provides. Routes receive `C` through a FastAPI dependency
 as their first argument: one composition root, no string-keyed registry.
 """
 
-import argparse
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +30,7 @@ from matjip_platform.handlers import EventHandlers
 from matjip_platform.http import create_app
 from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.logging import setup_logging
-from matjip_platform.migrations import upgrade_to_head
+from matjip_platform.migrations import assert_schema_runnable
 from matjip_platform.outbox import Outbox
 from matjip_platform.ratelimit import RateLimiter
 from matjip_platform.relay import OutboxRelay
@@ -137,6 +135,11 @@ class Runtime(Generic[S, C]):
 
     async def start(self) -> None:
         await self.db.ping()
+        # An older image (a rollback) runs on a newer schema only if every migration since is
+        # backward compatible; it says so. A schema older than the image refuses: migrate first.
+        schema = await asyncio.to_thread(assert_schema_runnable, self.settings, self.definition.migrations_dir)
+        if schema.warning:
+            log.warning("schema_newer_than_image", detail=schema.warning)
         await self.producer.start()
         components = await self.definition.components(self.platform())
         self._components, self._built = components, True
@@ -198,6 +201,7 @@ class Runtime(Generic[S, C]):
         log.info("service_stopped")
 
     async def readiness(self) -> dict[str, bool]:
+        """Every dependency's state; which of them gate readiness is matjip_platform.http.READINESS_GATES."""
         checks: dict[str, bool] = {"accepting": not self.draining}
 
         async def probe(name: str, check: Callable[[], Awaitable[Any]]) -> None:
@@ -251,6 +255,23 @@ def load_settings(definition: ServiceDefinition[S, C]) -> S:
     return settings
 
 
+def uvicorn_config(app: FastAPI, settings: ServiceSettings, **overrides: Any) -> uvicorn.Config:
+    """How a service's HTTP server runs: forwarded headers believed from the trusted proxies only."""
+    options: dict[str, Any] = {
+        "host": settings.http_host,
+        "port": settings.http_port,
+        "log_config": None,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": int(settings.shutdown_timeout_seconds / 2),
+        # Longer than any proxy's pooled idle connection (the dev edge's 60 s, ALB's 60 s), so the proxy
+        # always closes first and never sends a request into a connection we are closing.
+        "timeout_keep_alive": 75,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+    }
+    return uvicorn.Config(app, **(options | overrides))
+
+
 def serve(definition: ServiceDefinition[S, C]) -> None:
     settings = load_settings(definition)
     setup_logging(settings.service_name, settings.log_level)
@@ -259,36 +280,5 @@ def serve(definition: ServiceDefinition[S, C]) -> None:
 
     app = build_app(definition, settings, on_runtime=lambda rt: instrumentation.instrument_engine(rt.db.engine))
     instrumentation.instrument(app)
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        lifespan="on",
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds / 2),
-        # Longer than any proxy's pooled idle connection (the dev edge's 60 s, ALB's 60 s), so the proxy
-        # always closes first and never sends a request into a connection we are closing.
-        timeout_keep_alive=75,
-        proxy_headers=True,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, settings))
     uvloop.run(server.serve())  # libuv's event loop: a fraction of asyncio's per-callback cost
-
-
-def migrate(definition: ServiceDefinition[S, C]) -> None:
-    settings = load_settings(definition)
-    setup_logging(settings.service_name, settings.log_level)
-    upgrade_to_head(settings, definition.migrations_dir)
-    log.info("migrations_applied", schema=settings.schema_name)
-
-
-def main(definition: ServiceDefinition[S, C], argv: Sequence[str] | None = None) -> None:
-    """`python -m matjip_<name> serve|migrate`."""
-    parser = argparse.ArgumentParser(prog=f"matjip_{definition.name}", description=definition.title)
-    parser.add_argument("command", choices=["serve", "migrate"])
-    args = parser.parse_args(argv)
-    if args.command == "migrate":
-        migrate(definition)
-    else:
-        serve(definition)  # uvicorn turns SIGTERM/SIGINT into a graceful shutdown
-    sys.exit(0)

@@ -1,9 +1,10 @@
 """Service settings, read from MATJIP_* environment variables (docs/conventions.md)."""
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,6 +12,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATJIP_", extra="ignore")
 
     service_name: str = "service"
+    # Where this process runs: local (the dev stack, tests), dev, prod. The chart sets it from
+    # global.environment; a setting that is only safe somewhere (the sandbox payment gateway) checks it.
+    environment: str = "local"
     database_url: str = "postgresql+asyncpg://matjip@127.0.0.1:55432/matjip"
     db_schema: str = ""
     db_pool_size: int = Field(default=10, ge=1)
@@ -37,9 +41,25 @@ class ServiceSettings(BaseSettings):
     # Per-client request budgets for the Redis-backed rate limiter (requests per minute).
     rate_limit_per_ip: int = Field(default=600, ge=1)
     rate_limit_per_user: int = Field(default=300, ge=1)
+    # Peers whose X-Forwarded-For/-Proto uvicorn believes (comma-separated addresses or CIDRs): the load
+    # balancer's subnets in a cluster. The client address - and so its rate-limit budget - is the first
+    # address from the right of X-Forwarded-For that is not one of them; anyone else's header is ignored.
+    trusted_proxy_cidrs: str = "127.0.0.1"
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_seconds: float = Field(default=0.2, gt=0)
     auth_key_dir: Path = Path(".data/keys")
+
+    @field_validator("trusted_proxy_cidrs")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxy_cidrs.split(",") if item.strip()]
 
     @property
     def schema_name(self) -> str:

@@ -1,9 +1,11 @@
 """Tracing: one TracerProvider per process, W3C context carried through HTTP, the outbox and Kafka."""
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -17,6 +19,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from matjip_platform.settings import ServiceSettings
 
@@ -120,3 +123,24 @@ def current_trace_ids() -> tuple[str, str] | None:
 def set_order_id(order_id: object) -> None:
     """Tag the current span with the order it is about, so one search finds every span of an order."""
     trace.get_current_span().set_attribute("matjip.order_id", str(order_id))
+
+
+def bookkeeping() -> AbstractContextManager[None]:
+    """The platform's own statements (inbox claims, outbox rows, the relay's batches) make no SQL spans:
+    a trace tells what the service did, and these would be most of its spans."""
+    return suppress_instrumentation()
+
+
+class UnsampledRequestsMakeNoSpans:
+    """ASGI middleware (inside the tracing middleware): a request whose trace is not kept does not ask the
+    SQL, Redis and HTTP-client instrumentations to prepare spans that would be dropped anyway."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not trace.get_current_span().is_recording():
+            with suppress_instrumentation():
+                await self.app(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -25,9 +25,7 @@ async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
     return False
 
 
-async def read_to_end(
-    consumer: AIOKafkaConsumer, bootstrap: str, topic: str
-) -> list[ConsumerRecord[bytes, bytes]]:
+async def read_to_end(consumer: AIOKafkaConsumer, bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record from the consumer's position (committed offset, or `auto_offset_reset`) to the end."""
     found: list[ConsumerRecord[bytes, bytes]] = []
     ends = await consumer.end_offsets(await assign_all_partitions(consumer, bootstrap, topic))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from matjip_contracts.events.base import Event
 from matjip_platform.db import Database
 from matjip_platform.outbox import Outbox, OutboxRow
+from matjip_platform.telemetry import bookkeeping
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +63,8 @@ class UnitOfWorkFactory:
         async with self.db.transaction() as conn:
             uow = UnitOfWork(conn, self.outbox)
             yield uow
-            await self.outbox.write(conn, uow.staged.rows)
+            with bookkeeping():
+                await self.outbox.write(conn, uow.staged.rows)
         self.committed(uow.staged)
 
     def committed(self, staged: Staged) -> None:

@@ -1,12 +1,14 @@
 """Outbox, relay, inbox and consumer against the real PostgreSQL and Kafka of the local stack."""
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from opentelemetry import trace
 from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, insert, select, text
 
@@ -16,6 +18,7 @@ from matjip_platform.consumer import EventConsumer
 from matjip_platform.db import Database
 from matjip_platform.envelope import Envelope
 from matjip_platform.handlers import EventHandlers, HandlerContext
+from matjip_platform.logging import setup_logging
 from matjip_platform.messaging_tables import MESSAGING_METADATA, outbox_events, processed_events
 from matjip_platform.outbox import Outbox
 from matjip_platform.relay import OutboxRelay
@@ -198,6 +201,25 @@ async def test_the_trace_of_the_writing_request_continues_on_kafka(harness: Harn
     assert headers["traceparent"].split("-")[1] == trace_id
 
 
+async def test_the_line_of_a_handled_event_names_its_order_and_its_trace(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup_logging("test-service")
+    trace_id, order = uuid.uuid4().hex, uuid.uuid4()
+    traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-00"  # an unsampled trace still has its id
+    envelope = Envelope.wrap(authorized(order, 11), source="test", trace_headers={"traceparent": traceparent})
+    await harness.produce(envelope)
+
+    async def handled() -> bool:
+        return await harness.count(effects) == 1
+
+    await run_consumer(consumer_with(harness, record_effect), handled)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [processed] = [line for line in lines if line["event"] == "event_processed"]
+    assert processed["order_id"] == str(order)
+    assert processed["trace_id"] == trace_id
+
+
 Handler = Callable[[HandlerContext[None], PaymentAuthorized], Awaitable[None]]
 
 
@@ -238,6 +260,37 @@ async def test_a_redelivered_event_takes_effect_once(harness: Harness) -> None:
     async with harness.db.transaction() as conn:
         amounts = sorted((await conn.scalars(select(effects.c.amount))).all())
     assert amounts == [1, 700]
+
+
+async def test_every_handled_offset_is_committed_by_the_time_the_consumer_stops(harness: Harness) -> None:
+    """Offsets are committed at most every COMMIT_INTERVAL while busy, not per batch; what was handled
+    is committed when the consumer stops, so a clean restart reads nothing twice."""
+    for amount in range(12):
+        await harness.produce(Envelope.wrap(authorized(uuid.uuid4(), amount), source="test"))
+
+    async def handled() -> bool:
+        return await harness.count(effects) == 12
+
+    consumer = consumer_with(harness, record_effect)
+    consumer.commit_interval = 3600.0  # never by the interval: when it idles or stops
+    await run_consumer(consumer, handled)
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=harness.settings.kafka_bootstrap)
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=harness.settings.kafka_bootstrap, group_id=harness.settings.consumer_group
+    )
+    await admin.start()
+    await reader.start()
+    try:
+        [described] = await admin.describe_topics([harness.payment_events])
+        partitions = [TopicPartition(harness.payment_events, p["partition"]) for p in described["partitions"]]
+        ends = await reader.end_offsets(partitions)
+        committed = {tp: await reader.committed(tp) for tp in partitions}
+    finally:
+        await reader.stop()
+        await admin.close()
+    assert sum(ends.values()) == 12
+    assert committed == {tp: (ends[tp] or None) for tp in partitions}
 
 
 async def test_a_batch_is_one_transaction_and_a_failing_record_is_retried_alone(harness: Harness) -> None:
@@ -312,9 +365,10 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_without_partial_e
     consumer = consumer_with(harness, always_fails)
 
     async def attempted_all() -> bool:
-        return attempts == harness.settings.consumer_max_attempts
+        return attempts >= harness.settings.consumer_max_attempts
 
     await run_consumer(consumer, attempted_all)
+    assert attempts == harness.settings.consumer_max_attempts  # a lone record is not also tried as a batch
     [(dead, headers)] = await read(harness, harness.payment_events + ".dlq", expected=1)
     assert headers["dlq_reason"] == "failed"
     assert "downstream is broken" in headers["dlq_error"]

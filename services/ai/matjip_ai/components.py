@@ -3,8 +3,9 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from matjip_ai.domain.embedding import Embedder
-from matjip_ai.embedding.holder import EmbedderHolder, LoadReport
+from matjip_ai.review_indexes import ReviewIndexes
+from matjip_ai.text.holder import LoadReport, ModelsHolder
+from matjip_ai.text.models import TextModels
 from matjip_platform.service import Platform
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.unit_of_work import UnitOfWorkFactory
@@ -13,16 +14,17 @@ from matjip_platform.unit_of_work import UnitOfWorkFactory
 @dataclass(frozen=True)
 class AiComponents:
     unit_of_work: UnitOfWorkFactory
-    embedder: Embedder  # loaded before the consumer and the HTTP server start: neither waits for it
-    embedder_load: LoadReport
+    models: TextModels  # loaded before the consumer and the HTTP server start: neither waits for them
+    models_load: LoadReport
+    review_indexes: ReviewIndexes  # per-store retrieval indexes kept between questions
 
 
 def components_with(
-    load_embedder: Callable[[], Embedder],
+    load_models: Callable[[], TextModels],
 ) -> Callable[[Platform[ServiceSettings]], Awaitable[AiComponents]]:
     async def build_components(platform: Platform[ServiceSettings]) -> AiComponents:
-        models = EmbedderHolder(load_embedder)
-        report = await models.load()
-        return AiComponents(platform.unit_of_work, models.embedder, report)
+        holder = ModelsHolder(load_models)
+        report = await holder.load()
+        return AiComponents(platform.unit_of_work, holder.models, report, ReviewIndexes())
 
     return build_components

@@ -43,7 +43,13 @@ class BagOfWordsEmbedder:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._embed(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._embed(texts)
+
+    def _embed(self, texts: Sequence[str]) -> Vectors:
         self.calls.append(list(texts))
         rows = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
@@ -55,9 +61,23 @@ class BagOfWordsEmbedder:
         return normalize_rows(rows)
 
 
+class WordTerms:
+    """A TermAnalyzer for unit tests: the same words the fake embedder hashes."""
+
+    name = "fake-words"
+
+    def terms(self, text: str) -> list[str]:
+        return [w.removesuffix("s") for w in re.findall(r"\w+", text.casefold()) if w not in STOP_WORDS]
+
+
 @pytest.fixture
 def fake_embedder() -> BagOfWordsEmbedder:
     return BagOfWordsEmbedder()
+
+
+@pytest.fixture
+def fake_analyzer() -> WordTerms:
+    return WordTerms()
 
 
 # --- the service on the real stack ---------------------------------------------------------------------

@@ -1,4 +1,3 @@
-from matjip_order.app import definition
-from matjip_platform.service import main
+from matjip_platform.entrypoint import main
 
-main(definition)
+main("order")

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from matjip_platform.settings import ServiceSettings
 
@@ -10,9 +10,15 @@ SANDBOX_MOUNT_PATH = "/api/payment/sandbox-pg"
 TOSS_BASE_URL = "https://api.tosspayments.com"
 
 
+# The sandbox gateway approves whatever it is told to: it may run only where no real customer pays.
+SANDBOX_ENVIRONMENTS = frozenset({"local", "dev"})
+
+
 class PaymentSettings(ServiceSettings):
-    # `sandbox` mounts the local PG inside this process and points the adapter at it over loopback HTTP.
-    payment_gateway: Literal["sandbox", "toss"] = "sandbox"
+    # Required, no default: a deployment that forgets it must fail to start, not take fake payments.
+    # `toss` is the real gateway (MATJIP_PAYMENT_GATEWAY_SECRET_KEY required); `sandbox` mounts the local
+    # PG inside this process and points the adapter at it over loopback HTTP (local and dev only).
+    payment_gateway: Literal["sandbox", "toss"]
     payment_gateway_base_url: str = ""
     # Empty in sandbox mode: a random key is generated at start (never a committed value).
     payment_gateway_secret_key: SecretStr = SecretStr("")
@@ -23,6 +29,17 @@ class PaymentSettings(ServiceSettings):
     payment_reconcile_interval_seconds: float = Field(default=60.0, gt=0)
     # How far back the reconciliation asks the gateway for charges.
     payment_reconcile_window_hours: float = Field(default=48.0, gt=0)
+
+    @model_validator(mode="after")
+    def _sandbox_only_where_nobody_pays(self) -> "PaymentSettings":
+        if self.payment_gateway == "sandbox" and self.environment not in SANDBOX_ENVIRONMENTS:
+            raise ValueError(
+                f"MATJIP_PAYMENT_GATEWAY=sandbox is refused in environment {self.environment!r}: "
+                f"only {', '.join(sorted(SANDBOX_ENVIRONMENTS))} may run the sandbox payment gateway"
+            )
+        if self.payment_gateway == "toss" and not self.payment_gateway_secret_key.get_secret_value():
+            raise ValueError("MATJIP_PAYMENT_GATEWAY_SECRET_KEY is required when MATJIP_PAYMENT_GATEWAY=toss")
+        return self
 
     @property
     def sandbox_mode(self) -> bool:

@@ -6,6 +6,7 @@ import pytest
 
 from matjip_store.domain.inbox import (
     FINAL_STATUSES,
+    AcceptanceDeadlinePassed,
     InboxStatus,
     InboxTransitionRefused,
     OrderWithdrawn,
@@ -22,6 +23,8 @@ ALLOWED = {
     (S.PREPARING, S.READY),
     (S.READY, S.PICKED_UP),
     (S.READY, S.DELIVERED),
+    # Only the expiry task ends an entry nobody answered in time.
+    (S.PENDING, S.EXPIRED),
     # The saga may withdraw any entry that has not ended.
     (S.PENDING, S.WITHDRAWN),
     (S.ACCEPTED, S.WITHDRAWN),
@@ -37,10 +40,16 @@ def test_every_pair_of_states(current: InboxStatus, target: InboxStatus) -> None
 
 
 @pytest.mark.parametrize(("current", "target"), ALL_PAIRS)
-def test_owner_decisions_follow_the_table_and_never_withdraw(current: InboxStatus, target: InboxStatus) -> None:
-    owner_may = (current, target) in ALLOWED and target is not S.WITHDRAWN
+def test_owner_decisions_follow_the_table_and_never_withdraw_or_expire(
+    current: InboxStatus, target: InboxStatus
+) -> None:
+    owner_may = (current, target) in ALLOWED and target not in (S.WITHDRAWN, S.EXPIRED)
     if owner_may:
         assert decide(current, target) is target
+    elif current is S.EXPIRED:
+        with pytest.raises(AcceptanceDeadlinePassed) as expired:
+            decide(current, target)
+        assert expired.value.status == 409
     elif current is S.WITHDRAWN:
         with pytest.raises(OrderWithdrawn) as withdrawn:
             decide(current, target)

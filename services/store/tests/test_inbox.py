@@ -212,20 +212,54 @@ async def test_an_auto_accepting_store_accepts_at_once(store: StoreUnderTest, ow
     assert entry["status"] == "ACCEPTED" and entry["prep_minutes"] == 12
 
 
-async def test_accepting_after_the_deadline_is_refused(store: StoreUnderTest, owner: Caller) -> None:
+async def test_an_order_that_arrives_after_its_deadline_expires_at_once(store: StoreUnderTest, owner: Caller) -> None:
     store_id, item_id = await shop_with_item(store, owner)
     command = acceptance(store_id, item_id, accept_by=datetime.now(UTC) - timedelta(seconds=1))
-    await in_inbox(store, owner, command)
+    entry = await in_inbox(store, owner, command)
+    assert entry["status"] == "EXPIRED"
+    [rejected] = await store.events.wait_for("store.order-rejected", order_id=str(command.order_id))
+    assert rejected.payload["timed_out"] is True and rejected.payload["reason"] == "store_timeout"
+    for action, body in (("accept", {"prep_minutes": 10}), ("reject", {"reason": "too late"})):
+        problem(
+            await store.client.post(order_path(command, action), json=body, headers=owner.headers),
+            409,
+            "acceptance_deadline_passed",
+        )
+    assert await store.outbox_count(str(command.order_id)) == 1  # the expiry, told once
+
+
+async def test_an_unanswered_order_expires_at_its_deadline_once(store: StoreUnderTest, owner: Caller) -> None:
+    """Store decides the timeout (order only falls back long after): the expiry task wakes at the entry's
+    deadline, expires it under its lock and tells the saga; an acceptance after that is refused."""
+    store_id, item_id = await shop_with_item(store, owner)
+    command = acceptance(store_id, item_id, accept_by=datetime.now(UTC) + timedelta(seconds=2))
+    assert (await in_inbox(store, owner, command))["status"] == "PENDING"
+    [rejected] = await store.events.wait_for("store.order-rejected", order_id=str(command.order_id))
+    assert rejected.payload["timed_out"] is True
+    assert (await store.client.get(order_path(command), headers=owner.headers)).json()["status"] == "EXPIRED"
     problem(
         await store.client.post(order_path(command, "accept"), json={"prep_minutes": 10}, headers=owner.headers),
         409,
         "acceptance_deadline_passed",
     )
-    # Saying no is still possible (and harmless): the saga is cancelling it anyway.
-    rejected = await store.client.post(
-        order_path(command, "reject"), json={"reason": "too late"}, headers=owner.headers
-    )
-    assert rejected.status_code == 200
+    assert await store.outbox_count(str(command.order_id)) == 1
+
+
+async def test_an_acceptance_before_the_deadline_is_never_followed_by_an_expiry(
+    store: StoreUnderTest, owner: Caller
+) -> None:
+    store_id, item_id = await shop_with_item(store, owner)
+    command = acceptance(store_id, item_id, accept_by=datetime.now(UTC) + timedelta(seconds=2))
+    await in_inbox(store, owner, command)
+    accepted = await store.client.post(order_path(command, "accept"), json={"prep_minutes": 10}, headers=owner.headers)
+    assert accepted.status_code == 200, accepted.text
+    await store.events.wait_for("store.order-accepted", order_id=str(command.order_id))
+    # Past the deadline, and past another order's expiry (which proves the task ran meanwhile).
+    witness = acceptance(store_id, item_id, accept_by=datetime.now(UTC) + timedelta(seconds=2.5))
+    await in_inbox(store, owner, witness)
+    await store.events.wait_for("store.order-rejected", order_id=str(witness.order_id))
+    assert await store.outbox_count(str(command.order_id)) == 1  # the acceptance only
+    assert (await store.client.get(order_path(command), headers=owner.headers)).json()["status"] == "ACCEPTED"
 
 
 async def test_the_inbox_pages_oldest_first(store: StoreUnderTest, owner: Caller) -> None:

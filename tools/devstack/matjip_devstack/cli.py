@@ -1,5 +1,5 @@
 """`./matjip`: the local stack's command line (up, down, status, restart, logs, topics, tail, psql, test, bench,
-chaos)."""
+chaos, demo)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
@@ -25,7 +25,7 @@ from matjip_devstack.edge import parse_upstreams, spawn_edge, web_root_default
 from matjip_devstack.edge_control import ROUTING_FILE, EdgeControl
 from matjip_devstack.infra import ensure_infra, stop_infra
 from matjip_devstack.kafka import Kafka
-from matjip_devstack.paths import ADMIN_ENV, LOGS, ROOT, RUN, ensure_dirs
+from matjip_devstack.paths import ADMIN_ENV, DEMO_ENV, LOGS, ROOT, RUN, ensure_dirs
 from matjip_devstack.postgres import Postgres
 from matjip_devstack.processes import (
     StackError,
@@ -44,6 +44,9 @@ from matjip_devstack.services import SERVICES
 from matjip_devstack.stack import ServiceStack, parse_replicas
 from matjip_devstack.topics import end_offsets, run_sync
 from matjip_devstack.zipkin import Zipkin
+
+if TYPE_CHECKING:
+    from matjip_demo.commands import Target
 
 EDGE_PIDFILE = RUN / "edge.pid"
 EDGE_STATE = RUN / "edge"
@@ -154,6 +157,7 @@ def _print_table(stack: ServiceStack | None, services: Sequence[str], observabil
     ]
     if stack is not None:
         rows.append(("admin login", f"{_rel(ADMIN_ENV)} ({admin_env()['MATJIP_ADMIN_EMAIL']})"))
+        rows += _demo_rows()
     rows.append(("logs", f"{_rel(LOGS)}/<name>.log   (./matjip logs <name> -f)"))
     width = max(len(name) for name, _ in rows)
     print("\nMatjip local stack is ready:")
@@ -239,6 +243,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         _print_table(stack, services, observability)
         print(f"(ready in {progress.elapsed():.1f}s)", flush=True)
         ready = True
+        if stack is not None:
+            _offer_demo_city(seed=args.seed)
         if args.detach:
             print("running in the background; stop it with ./matjip down", flush=True)
             return 0
@@ -466,6 +472,57 @@ def cmd_psql(args: argparse.Namespace) -> int:
     os.execv(argv[0], argv)
 
 
+# --- demo -------------------------------------------------------------------------------------------
+
+
+def demo_target() -> Target:
+    """Where the demo city goes: this stack's edge, and this checkout's .data/demo.env."""
+    from matjip_demo.accounts import Urls
+    from matjip_demo.commands import Target
+
+    edge = f"http://{config.HOST}:{config.EDGE_PORT}"
+    return Target(Urls(edge=edge, zipkin=Zipkin().url(), prometheus=Prometheus().url()), DEMO_ENV)
+
+
+def _demo_rows() -> list[tuple[str, str]]:
+    from matjip_demo.commands import account_rows
+
+    rows = account_rows(demo_target())
+    return [(name, f"{value}   ({_rel(DEMO_ENV)})") for name, value in rows]
+
+
+def _offer_demo_city(*, seed: bool) -> None:
+    """On an empty platform, offer the demo city (never load it unasked: `--seed` or a yes at the prompt)."""
+    from matjip_demo import commands
+
+    target = demo_target()
+    try:
+        empty = commands.platform_is_empty(target.urls.edge)
+    except httpx.HTTPError:
+        return
+    if commands.wants_the_city(empty=empty, asked_for=seed, ask=input if sys.stdin.isatty() else None):
+        commands.seed(target)
+    elif empty:
+        print("The platform is empty: `./matjip demo seed` loads a demo city, `./matjip demo rush` a dinner rush.",
+              flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from matjip_demo import commands
+    from matjip_demo.rush.plan import RushPlan
+
+    ensure_dirs()
+    target = demo_target()
+    if args.demo_command == "seed":
+        return commands.seed(target, only=args.only)
+    try:
+        plan = RushPlan(rate=args.rate, minutes=args.minutes, seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return commands.rush(target, plan, leave_demo_store=args.leave_demo_store)
+
+
 # --- test --------------------------------------------------------------------------------------------
 
 
@@ -542,6 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--replicas", nargs="+", metavar="N|SERVICE=N",
                     help="processes per service behind the edge, e.g. `--replicas 2 order=3` (default 1; "
                     "a running stack keeps its counts)")
+    up.add_argument("--seed", action="store_true", help="load the demo city if the platform is empty (no prompt)")
     up.set_defaults(func=cmd_up)
 
     restart = sub.add_parser("restart", help="rolling restart: one replica at a time, drained before it stops")
@@ -571,6 +629,19 @@ def build_parser() -> argparse.ArgumentParser:
     psql = sub.add_parser("psql", help="psql on the local database (extra arguments go to psql)")
     psql.add_argument("psql_args", nargs="*", metavar="PSQL_ARG")
     psql.set_defaults(func=cmd_psql)
+
+    demo = sub.add_parser("demo", help="the demo city and its dinner rush (through the running platform)")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    seed = demo_sub.add_parser("seed", help="load the demo city: people, stores, menus, reviews (idempotent)")
+    seed.add_argument("--only", action="append", metavar="STORE_KEY",
+                      help="only this store (repeatable; the demo store always comes): a quick partial city")
+    rush = demo_sub.add_parser("rush", help="simulate a dinner rush of customers and owners, then summarise it")
+    rush.add_argument("--rate", type=float, default=1.0, help="customers arriving per second (default 1)")
+    rush.add_argument("--minutes", type=float, default=5.0, help="how long customers keep arriving (default 5)")
+    rush.add_argument("--seed", type=int, default=1, help="seed of the rush's random choices (default 1)")
+    rush.add_argument("--leave-demo-store", action="store_true",
+                      help="no simulated owner at the demo store: you run it in the app as the demo owner")
+    demo.set_defaults(func=cmd_demo)
 
     test = sub.add_parser("test", help="ruff, mypy and pytest on the whole tree, infrastructure included")
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest")

@@ -142,6 +142,11 @@ def render_config(
         "  client_max_body_size 1m;",
         f"  client_body_temp_path {state_dir / 'client_body'};",
         f"  proxy_temp_path {state_dir / 'proxy'};",
+        # A micro-cache for what a service marks cacheable (Cache-Control max-age, e.g. a store's public
+        # menu for one second): the hottest reads cost the service one request per second, not one per
+        # browser. Responses without max-age, and private or no-cache ones, are never stored.
+        f"  proxy_cache_path {state_dir / 'cache'} levels=1:2 keys_zone=edge:10m max_size=64m inactive=1m"
+        " use_temp_path=off;",
         f"  fastcgi_temp_path {state_dir / 'fastcgi'};",
         f"  uwsgi_temp_path {state_dir / 'uwsgi'};",
         f"  scgi_temp_path {state_dir / 'scgi'};",
@@ -170,8 +175,13 @@ def render_config(
         "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "    proxy_set_header X-Forwarded-Proto $scheme;",
         "    proxy_set_header X-Forwarded-Host $http_host;",
-        # Unbuffered: Server-Sent Events reach the browser as they are written.
-        "    proxy_buffering off;",
+        # Buffered (a cache needs it); a stream that says `X-Accel-Buffering: no` (Server-Sent Events do)
+        # reaches the browser as it is written.
+        "    proxy_buffering on;",
+        "    proxy_cache edge;",
+        "    proxy_cache_lock on;",  # one request fills an expired entry; the others wait for it
+        "    proxy_cache_use_stale updating;",
+        "    add_header X-Cache-Status $upstream_cache_status always;",
         "    proxy_request_buffering on;",
         "    proxy_connect_timeout 3s;",
         "    proxy_send_timeout 30s;",

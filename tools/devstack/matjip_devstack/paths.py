@@ -26,6 +26,7 @@ RUN: Path = DATA / "run"
 CACHE: Path = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "matjip"
 DEVSTACK_DIR: Path = Path(__file__).resolve().parent.parent
 ADMIN_ENV: Path = DATA / "admin.env"
+DEMO_ENV: Path = DATA / "demo.env"  # the demo city's accounts (matjip_demo.accounts)
 KEY_DIR: Path = DATA / "keys"
 
 

@@ -1,4 +1,5 @@
-"""The services of the platform and the environment each one is started with (docs/conventions.md)."""
+"""The services of the platform (from the registry, matjip_contracts.services) and the environment each one
+is started with."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from matjip_contracts import services as registry
 from matjip_devstack import config
 
 
@@ -24,14 +26,9 @@ class ServiceSpec:
             return False
 
 
-SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("auth", "matjip_auth", 8101 + config.PORT_OFFSET, "auth"),
-    ServiceSpec("user", "matjip_user", 8102 + config.PORT_OFFSET, "user_profile"),
-    ServiceSpec("store", "matjip_store", 8103 + config.PORT_OFFSET, "store"),
-    ServiceSpec("order", "matjip_order", 8104 + config.PORT_OFFSET, "ordering"),
-    ServiceSpec("payment", "matjip_payment", 8105 + config.PORT_OFFSET, "payment"),
-    ServiceSpec("notification", "matjip_notification", 8106 + config.PORT_OFFSET, "notification"),
-    ServiceSpec("ai", "matjip_ai", 8107 + config.PORT_OFFSET, "ai"),
+# Read from the one registry (matjip_contracts.services); the local stack only adds its port offset.
+SERVICES: tuple[ServiceSpec, ...] = tuple(
+    ServiceSpec(entry.name, entry.module, entry.port + config.PORT_OFFSET, entry.schema) for entry in registry.SERVICES
 )
 BY_NAME: Mapping[str, ServiceSpec] = {s.name: s for s in SERVICES}
 
@@ -56,7 +53,13 @@ def base_env() -> dict[str, str]:
         # `./matjip up` points this at its Zipkin; empty elsewhere so tests export no traces.
         "MATJIP_ZIPKIN_ENDPOINT": "",
         "MATJIP_LOG_LEVEL": "INFO",
+        "MATJIP_ENVIRONMENT": "local",
     }
+
+
+# Settings only the local stack gives a service: payment runs against the sandbox payment gateway here
+# (and refuses to anywhere but local and dev).
+LOCAL_SERVICE_ENV: Mapping[str, Mapping[str, str]] = {"payment": {"MATJIP_PAYMENT_GATEWAY": "sandbox"}}
 
 
 def jwks_url(auth_port: int) -> str:

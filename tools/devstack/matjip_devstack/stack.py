@@ -37,7 +37,7 @@ from alembic.script import ScriptDirectory
 from matjip_devstack import config
 from matjip_devstack.paths import LOGS, ROOT
 from matjip_devstack.processes import Handle, StackError, log_tail, read_pidfile, spawn
-from matjip_devstack.services import SERVICES, base_env, jwks_url, spec
+from matjip_devstack.services import LOCAL_SERVICE_ENV, SERVICES, base_env, jwks_url, spec
 from matjip_devstack.topics import run_sync
 
 Progress = Callable[[str], None]  # told each step as it completes ("auth migrated", "auth ready")
@@ -166,6 +166,7 @@ class ServiceStack:
             "MATJIP_JWKS_URL": jwks_url(self.ports["auth"]),
             "PYTHONUNBUFFERED": "1",
         }
+        env |= LOCAL_SERVICE_ENV.get(service, {})
         return env | self.env_overrides | self.service_env.get(service, {})
 
     # --- lifecycle -----------------------------------------------------------------------------

@@ -60,9 +60,11 @@ matjip_{{ include "svc.name" . }}
 {{- $name := include "svc.name" . -}}
 {{- $cfg := dict
   "MATJIP_SERVICE_NAME" $name
+  "MATJIP_ENVIRONMENT" .Values.global.environment
   "MATJIP_DB_SCHEMA" (required "dbSchema is required" .Values.dbSchema)
   "MATJIP_HTTP_HOST" "0.0.0.0"
   "MATJIP_HTTP_PORT" (toString .Values.port)
+  "MATJIP_SHUTDOWN_TIMEOUT_SECONDS" (toString .Values.global.termination.drainSeconds)
   "MATJIP_JWKS_URL" (printf "http://auth.%s.svc.cluster.local/api/auth/.well-known/jwks.json" .Release.Namespace)
 -}}
 {{- if .Values.secrets.signingKeys }}
@@ -113,7 +115,8 @@ name: {{ include "svc.name" . }}
 {{- toYaml $steps -}}
 {{- end }}
 
-{{/* Argo CD sync wave for objects the migration Job needs (it runs in wave -1); a map, maybe empty. */}}
+{{/* Argo CD sync wave for objects the migration Job needs (it runs in wave -1): ConfigMap, ServiceAccount,
+ExternalSecret and NetworkPolicy. A map, maybe empty. tests/deploy/test_sync_order.py checks the rule. */}}
 {{- define "svc.earlyWave" -}}
 {{- if eq .Values.global.migrations.hook "argocd" -}}
 argocd.argoproj.io/sync-wave: "-2"
@@ -122,4 +125,23 @@ argocd.argoproj.io/sync-wave: "-2"
 
 {{- define "svc.autoscaled" -}}
 {{- if and .Values.autoscaling.enabled .Values.global.autoscaling.enabled -}}true{{- end -}}
+{{- end }}
+
+{{/* The service's Kafka consumer group, as the broker knows it (docs/conventions.md). */}}
+{{- define "svc.consumerGroup" -}}
+{{- printf "%smatjip-%s" (.Values.global.config.MATJIP_KAFKA_TOPIC_PREFIX | default "") (include "svc.name" .) -}}
+{{- end }}
+
+{{/*
+Total lag of the service's consumer group as the broker sees it (end offset minus committed offset,
+per partition), exported by kafka-exporter. Read from the broker, not from the consumer: a consumer
+that hangs stops updating its own gauge, while its committed offsets stand still and this grows.
+*/}}
+{{- define "svc.brokerLagQuery" -}}
+{{- printf "sum(kafka_consumergroup_lag{%s, consumergroup=\"%s\"})" .Values.global.kafkaExporter.selector (include "svc.consumerGroup" .) -}}
+{{- end }}
+
+{{/* The template-data key of one secrets.extra entry (its env name, lower-cased). */}}
+{{- define "svc.extraSecretKey" -}}
+{{- .env | lower -}}
 {{- end }}

@@ -148,12 +148,17 @@ class OrderAcceptedByStore(Event):
 
 
 class OrderRejectedByStore(Event):
+    """The store will not prepare the order: its owner said no (`reason` in their words), or nobody answered
+    by the order's deadline (`timed_out`, decided by store under the inbox entry's lock, so that an owner's
+    acceptance and the expiry never both happen)."""
+
     event_type: ClassVar[str] = "store.order-rejected"
     topic: ClassVar[str] = topics.STORE_EVENTS
 
     order_id: UUID
     store_id: UUID
     reason: str
+    timed_out: bool = False  # added in v1 with a default: earlier messages read as an owner's refusal
 
     def key(self) -> str:
         return str(self.order_id)

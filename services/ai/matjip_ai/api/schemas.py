@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from matjip_ai.domain.language import Language
 from matjip_ai.domain.menu import Availability, MenuItem
 from matjip_ai.domain.questions import DEFAULT_TOP_K, Answer, ReviewMatch
 from matjip_ai.domain.recommendations import Basis, Recommendation
@@ -14,10 +15,15 @@ from matjip_ai.domain.recommendations import Basis, Recommendation
 class QuestionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
-        description="A question about the store's food or service, e.g. 'Is the tteokbokki very spicy?'"
+    # Two characters: a Korean question can be that short ("매워?").
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)] = Field(
+        description="A question about the store's food or service, e.g. '떡볶이 많이 매워요?' or 'Is it spicy?'"
     )
     top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=10, description="How many reviews to return.")
+    language: Language | None = Field(
+        default=None,
+        description="The language to answer in (ko or en); by default the question's own language.",
+    )
 
 
 class MenuItemOut(BaseModel):
@@ -34,8 +40,9 @@ class MenuItemOut(BaseModel):
 class ReviewMatchOut(BaseModel):
     review_id: UUID
     rating: int
-    similarity: float = Field(description="cosine similarity of the review to the question, -1..1")
-    relevant: bool = Field(description="similarity above the threshold under which a review is off-topic")
+    similarity: float = Field(description="cosine similarity of the review (or its closest sentence) to the question")
+    score: float = Field(description="the fused ranking score: similarity plus the weighted, normalised BM25 score")
+    relevant: bool = Field(description="whether the review is taken to address the question")
     snippet: str = Field(description="the review's sentence closest to the question, verbatim")
     text: str
     posted_at: datetime
@@ -47,6 +54,7 @@ class ReviewMatchOut(BaseModel):
             review_id=match.review.review_id,
             rating=match.review.rating,
             similarity=round(match.similarity, 4),
+            score=round(match.score, 4),
             relevant=match.relevant,
             snippet=match.snippet,
             text=match.review.text,
@@ -59,6 +67,7 @@ class AnswerOut(BaseModel):
     store_id: UUID
     question: str
     answer: str = Field(description="extractive: fixed phrases plus sentences quoted from reviews and menu facts")
+    language: Language = Field(description="the language of the answer's own phrases")
     grounded: bool = Field(description="whether at least one review addresses the question")
     method: str
     model: str
@@ -72,8 +81,12 @@ class AnswerOut(BaseModel):
             store_id=store_id,
             question=question,
             answer=answer.text,
+            language=answer.language,
             grounded=answer.grounded,
-            method="extractive (review retrieval by sentence-embedding similarity; no generative model)",
+            method=(
+                "extractive (reviews ranked by BM25 over morphemes fused with sentence-embedding similarity; "
+                "no generative model)"
+            ),
             model=model,
             reviews_considered=answer.reviews_considered,
             matches=[ReviewMatchOut.of(m) for m in answer.matches],
@@ -108,5 +121,6 @@ class RecommendationOut(BaseModel):
 
 class RecommendationsOut(BaseModel):
     customer_id: UUID
+    language: Language = Field(description="the language of the reasons")
     completed_orders_considered: int
     recommendations: list[RecommendationOut]

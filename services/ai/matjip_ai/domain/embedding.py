@@ -11,7 +11,10 @@ Vectors = npt.NDArray[np.float32]
 
 
 class Embedder(Protocol):
-    """Turns texts into unit-length vectors whose dot product is their cosine similarity."""
+    """Turns texts into unit-length vectors whose dot product is their cosine similarity.
+
+    Retrieval models embed the two sides differently (e5 prefixes "query: " and "passage: "): questions
+    and dish names, compared with their own kind, are queries; review texts and sentences are passages."""
 
     @property
     def name(self) -> str:
@@ -21,10 +24,22 @@ class Embedder(Protocol):
     @property
     def dimension(self) -> int: ...
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """One unit-length row per text (an empty text gets a valid vector too). CPU-bound: call it
         from a worker thread in async code."""
         ...
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors: ...
+
+
+class TermAnalyzer(Protocol):
+    """Turns a text into search terms: Korean content morphemes (particles and endings dropped, stems of
+    inflected words), stemmed English words."""
+
+    @property
+    def name(self) -> str: ...
+
+    def terms(self, text: str) -> list[str]: ...
 
 
 def normalize_rows(matrix: npt.ArrayLike) -> Vectors:

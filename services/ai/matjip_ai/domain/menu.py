@@ -34,8 +34,3 @@ class MenuItem:
 def supersedes(incoming_revision: int, stored_revision: int | None) -> bool:
     """A snapshot replaces the stored one only when it is newer: replays and late duplicates change nothing."""
     return stored_revision is None or incoming_revision > stored_revision
-
-
-def won(amount: int) -> str:
-    """A price as shown in answers: 12000 -> '12,000 won'."""
-    return f"{amount:,} won"

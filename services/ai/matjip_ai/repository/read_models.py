@@ -10,10 +10,11 @@ from sqlalchemy import Row, and_, exists, func, literal, select, union_all, upda
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from matjip_ai.domain.aspects import Aspect
 from matjip_ai.domain.embedding import Vectors, from_bytes, matrix_from_bytes, to_bytes
 from matjip_ai.domain.menu import MenuItem
-from matjip_ai.domain.questions import StoredReview
-from matjip_ai.domain.recommendations import Dish, OrderedDish, OrderStatistics
+from matjip_ai.domain.questions import ReviewIndexing, StoredReview
+from matjip_ai.domain.recommendations import Dish, DishReviews, OrderedDish, OrderStatistics
 from matjip_ai.repository.tables import menu_items, order_lines, orders, reviews, stores
 from matjip_contracts.events import MenuItemUpdated, OrderLine, ReviewPosted, StoreUpdated
 from matjip_contracts.events.common import OrderStatus
@@ -108,6 +109,26 @@ async def save_menu_item(
     )
 
 
+async def menu_items_embedded_by_another_model(conn: AsyncConnection, model: str, limit: int) -> list[tuple[UUID, str]]:
+    """(menu item id, name) of items whose name vector another model made, locked for re-embedding."""
+    rows = await conn.execute(
+        select(menu_items.c.menu_item_id, menu_items.c.name)
+        .where(menu_items.c.embedding_model != model)
+        .order_by(menu_items.c.menu_item_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(row.menu_item_id, row.name) for row in rows]
+
+
+async def reembed_menu_item(conn: AsyncConnection, menu_item_id: UUID, name_embedding: Vectors, model: str) -> None:
+    await conn.execute(
+        update(menu_items)
+        .where(menu_items.c.menu_item_id == menu_item_id)
+        .values(name_embedding=to_bytes(name_embedding), embedding_model=model)
+    )
+
+
 def _menu_item(row: Row[Any]) -> MenuItem:
     return MenuItem(
         menu_item_id=row.menu_item_id,
@@ -141,9 +162,7 @@ async def review_exists(conn: AsyncConnection, review_id: UUID) -> bool:
     return bool(await conn.scalar(select(exists().where(reviews.c.review_id == review_id))))
 
 
-async def save_review(
-    conn: AsyncConnection, event: ReviewPosted, embedding: Vectors, sentence_embeddings: Vectors, model: str
-) -> None:
+async def save_review(conn: AsyncConnection, event: ReviewPosted, indexing: ReviewIndexing) -> None:
     await conn.execute(
         insert(reviews)
         .values(
@@ -155,12 +174,48 @@ async def save_review(
             text=event.text,
             menu_item_ids=list(event.menu_item_ids),
             posted_at=event.posted_at,
-            embedding=to_bytes(embedding),
-            sentence_embeddings=to_bytes(sentence_embeddings),
-            embedding_model=model,
+            embedding=to_bytes(indexing.embedding),
+            sentence_embeddings=to_bytes(indexing.sentence_embeddings),
+            embedding_model=indexing.model,
+            terms=list(indexing.terms),
+            aspects=sorted(indexing.aspects),
         )
         .on_conflict_do_nothing(index_elements=[reviews.c.review_id])
     )
+
+
+async def reviews_indexed_by_another_model(conn: AsyncConnection, model: str, limit: int) -> list[tuple[UUID, str]]:
+    """(review id, text) of reviews whose vectors another model made, oldest first, locked for reindexing
+    (SKIP LOCKED: two replicas share the work instead of doing it twice)."""
+    rows = await conn.execute(
+        select(reviews.c.review_id, reviews.c.text)
+        .where(reviews.c.embedding_model != model)
+        .order_by(reviews.c.posted_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(row.review_id, row.text) for row in rows]
+
+
+async def reindex_review(conn: AsyncConnection, review_id: UUID, indexing: ReviewIndexing) -> None:
+    await conn.execute(
+        update(reviews)
+        .where(reviews.c.review_id == review_id)
+        .values(
+            embedding=to_bytes(indexing.embedding),
+            sentence_embeddings=to_bytes(indexing.sentence_embeddings),
+            embedding_model=indexing.model,
+            terms=list(indexing.terms),
+            aspects=sorted(indexing.aspects),
+        )
+    )
+
+
+async def store_review_count(conn: AsyncConnection, store_id: UUID, model: str) -> int:
+    count = await conn.scalar(
+        select(func.count()).where(reviews.c.store_id == store_id, reviews.c.embedding_model == model)
+    )
+    return int(count or 0)
 
 
 async def store_reviews(conn: AsyncConnection, store_id: UUID, model: str) -> list[StoredReview]:
@@ -179,6 +234,7 @@ def _stored_review(row: Row[Any]) -> StoredReview:
         posted_at=row.posted_at,
         embedding=embedding,
         sentence_embeddings=matrix_from_bytes(row.sentence_embeddings, embedding.size),
+        terms=tuple(row.terms),
     )
 
 
@@ -275,7 +331,25 @@ async def order_statistics(conn: AsyncConnection, ordered: Sequence[UUID]) -> Or
             .group_by(mine.c.menu_item_id, other.c.menu_item_id)
         )
         together = {(a, b): count for a, b, count in pairs.all()}
-    return OrderStatistics(orders_with=orders_with, together=together)
+    return OrderStatistics(orders_with=orders_with, together=together, reviews=await dish_reviews(conn))
+
+
+async def dish_reviews(conn: AsyncConnection) -> dict[UUID, DishReviews]:
+    """Per dish tagged in reviews: how many reviews, their average rating, how many mention each aspect.
+
+    A scan of every review: fine for the thousands a city has; past that, keep these counts in a table
+    updated when a review arrives."""
+    tagged = select(func.unnest(reviews.c.menu_item_ids).label("item"), reviews.c.rating, reviews.c.aspects).subquery()
+    totals = await conn.execute(select(tagged.c.item, func.count(), func.avg(tagged.c.rating)).group_by(tagged.c.item))
+    mentions = select(tagged.c.item, func.unnest(tagged.c.aspects).label("aspect")).subquery()
+    counted = await conn.execute(
+        select(mentions.c.item, mentions.c.aspect, func.count()).group_by(mentions.c.item, mentions.c.aspect)
+    )
+    aspects: dict[UUID, dict[Aspect, int]] = {}
+    for item, aspect, count in counted.all():
+        if aspect in Aspect.__members__.values():
+            aspects.setdefault(item, {})[Aspect(aspect)] = count
+    return {item: DishReviews(count, float(average), aspects.get(item, {})) for item, count, average in totals.all()}
 
 
 async def completed_order_count(conn: AsyncConnection, customer_id: UUID) -> int:

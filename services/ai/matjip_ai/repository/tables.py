@@ -48,6 +48,7 @@ menu_items = Table(
     Column("name_embedding", LargeBinary, nullable=False),
     Column("embedding_model", String(100), nullable=False),
     Index("ix_menu_items_store", "store_id"),
+    Index("ix_menu_items_embedding_model", "embedding_model"),
 )
 
 reviews = Table(
@@ -64,7 +65,12 @@ reviews = Table(
     Column("embedding", LargeBinary, nullable=False),  # of the whole text
     Column("sentence_embeddings", LargeBinary, nullable=False),  # one vector per sentence, in order
     Column("embedding_model", String(100), nullable=False),
+    # The search terms of `text` (Korean morphemes, stemmed English words), made with the vectors.
+    Column("terms", ARRAY(Text), nullable=False, server_default="{}"),
+    # What it says the dishes it tags are like (domain/aspects.py): "spicy", "crispy", ...
+    Column("aspects", ARRAY(Text), nullable=False, server_default="{}"),
     Index("ix_reviews_store", "store_id"),
+    Index("ix_reviews_embedding_model", "embedding_model"),
 )
 
 # Order history: only COMPLETED orders count for recommendations, but every order is tracked so a

@@ -5,8 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderLine
@@ -19,6 +18,28 @@ from matjip_notification.repository.tables import (
     recipient_sequences,
     store_owners,
 )
+from matjip_platform.sql import insert_unless_present
+
+# Upserts written so that SQLAlchemy compiles them once (see matjip_platform.sql).
+_NEXT_SEQ = (
+    text(
+        "INSERT INTO recipient_sequences (recipient_id, last_seq) VALUES (:recipient_id, 1)"
+        " ON CONFLICT (recipient_id) DO UPDATE SET last_seq = recipient_sequences.last_seq + 1"
+        " RETURNING last_seq"
+    )
+    .bindparams(bindparam("recipient_id", type_=recipient_sequences.c.recipient_id.type))
+    .columns(recipient_sequences.c.last_seq)
+)
+_INSERT = insert_unless_present(
+    notifications, ("recipient_id", "seq", "kind", "order_id", "dedup_key", "payload"), returning=("seq",)
+)
+_RECORD_ORDER = insert_unless_present(
+    order_summaries, ("order_id", "customer_id", "store_id", "total_amount", "lines"), on=("order_id",)
+)
+_HOLD_FOR_OWNER = insert_unless_present(
+    pending_owner_notifications, ("store_id", "kind", "order_id", "dedup_key", "payload")
+)
+_RECORD_STORE_OWNER = insert_unless_present(store_owners, ("store_id", "owner_id", "revision"), on=("store_id",))
 
 
 @dataclass(frozen=True)
@@ -47,18 +68,17 @@ async def deliver(
         return None
     # The upsert locks the recipient's sequence row until commit: two transactions notifying one
     # recipient commit their ids in increasing order, so a reader never sees id N before id N-1.
-    statement = insert(recipient_sequences).values(recipient_id=recipient_id, last_seq=1)
-    seq = await conn.scalar(
-        statement.on_conflict_do_update(
-            index_elements=[recipient_sequences.c.recipient_id],
-            set_={"last_seq": recipient_sequences.c.last_seq + 1},
-        ).returning(recipient_sequences.c.last_seq)
-    )
+    seq = await conn.scalar(_NEXT_SEQ, {"recipient_id": recipient_id})
     inserted = await conn.scalar(
-        insert(notifications)
-        .values(recipient_id=recipient_id, seq=seq, kind=kind, order_id=order_id, dedup_key=dedup_key, payload=payload)
-        .on_conflict_do_nothing()
-        .returning(notifications.c.seq)
+        _INSERT,
+        {
+            "recipient_id": recipient_id,
+            "seq": seq,
+            "kind": kind,
+            "order_id": order_id,
+            "dedup_key": dedup_key,
+            "payload": payload,
+        },
     )
     return int(inserted) if inserted is not None else None
 
@@ -84,11 +104,7 @@ async def owner_of(conn: AsyncConnection, store_id: UUID) -> UUID | None:
 
 async def record_store_owner(conn: AsyncConnection, store_id: UUID, owner_id: UUID, revision: int) -> bool:
     """Keep the owner of the newest revision (locked until commit); False for an older snapshot."""
-    await conn.execute(
-        insert(store_owners)
-        .values(store_id=store_id, owner_id=owner_id, revision=revision)
-        .on_conflict_do_nothing(index_elements=[store_owners.c.store_id])
-    )
+    await conn.execute(_RECORD_STORE_OWNER, {"store_id": store_id, "owner_id": owner_id, "revision": revision})
     current = (
         await conn.execute(select(store_owners).where(store_owners.c.store_id == store_id).with_for_update())
     ).one()
@@ -105,9 +121,8 @@ async def hold_for_owner(
     conn: AsyncConnection, store_id: UUID, *, kind: str, order_id: UUID, dedup_key: str, payload: dict[str, Any]
 ) -> None:
     await conn.execute(
-        insert(pending_owner_notifications)
-        .values(store_id=store_id, kind=kind, order_id=order_id, dedup_key=dedup_key, payload=payload)
-        .on_conflict_do_nothing()
+        _HOLD_FOR_OWNER,
+        {"store_id": store_id, "kind": kind, "order_id": order_id, "dedup_key": dedup_key, "payload": payload},
     )
 
 
@@ -129,15 +144,14 @@ async def take_held(conn: AsyncConnection, store_id: UUID) -> list[dict[str, Any
 
 async def record_order(conn: AsyncConnection, event: OrderPlaced) -> None:
     await conn.execute(
-        insert(order_summaries)
-        .values(
-            order_id=event.order_id,
-            customer_id=event.customer_id,
-            store_id=event.store_id,
-            total_amount=event.total_amount,
-            lines=[line.model_dump(mode="json") for line in event.lines],
-        )
-        .on_conflict_do_nothing(index_elements=[order_summaries.c.order_id])
+        _RECORD_ORDER,
+        {
+            "order_id": event.order_id,
+            "customer_id": event.customer_id,
+            "store_id": event.store_id,
+            "total_amount": event.total_amount,
+            "lines": [line.model_dump(mode="json") for line in event.lines],
+        },
     )
 
 

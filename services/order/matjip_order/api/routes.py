@@ -52,11 +52,14 @@ async def store_menu(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=200)] = None,
 ) -> Response:
     """What order believes the store sells now: prices, sold-out items, and whether it takes orders.
-    Revalidate with If-None-Match: an unchanged menu answers 304 without a body."""
-    found = await components.menus.menu(store_id)
+    The same for everyone, so shared caches (the edge, a CDN) may keep it as long as order itself does
+    (`menu_cache_seconds`); revalidate with If-None-Match: an unchanged menu answers 304 without a body."""
+    menus = components.menus
+    found = await menus.menu(store_id)
     body = MenuOut.of(found.store, found.items, datetime.now(UTC)).model_dump_json().encode()
     etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    max_age = int(menus.fresh_seconds)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}" if max_age > 0 else "no-cache"}
     if if_none_match is not None and etag in (tag.strip() for tag in if_none_match.split(",")):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

@@ -15,11 +15,14 @@ log = structlog.get_logger(__name__)
 BATCH = 50
 
 
-async def cancel_overdue_orders(components: OrderComponents, now: datetime) -> int:
-    """Cancel one batch of orders past `accept_by`; returns how many. Rows locked by another replica are
-    skipped, so any number of replicas can run this together and each order is cancelled once."""
+async def cancel_overdue_orders(
+    components: OrderComponents, now: datetime, *, overdue_since: datetime | None = None
+) -> int:
+    """Cancel one batch of orders whose `accept_by` is at or before `overdue_since` (default `now`);
+    returns how many. Rows locked by another replica are skipped, so any number of replicas can run this
+    together and each order is cancelled once."""
     async with components.unit_of_work() as uow:
-        overdue = await orders.lock_overdue_awaiting_store(uow.conn, now, BATCH)
+        overdue = await orders.lock_overdue_awaiting_store(uow.conn, overdue_since or now, BATCH)
         for order in overdue:
             with (
                 tracer().start_as_current_span("order store-acceptance timeout"),

@@ -164,13 +164,18 @@ def on_store_accepted(order: Order, prep_minutes: int, at: datetime) -> Step:
     return Step(replace(order, prep_minutes=prep_minutes)).then(S.ACCEPTED, "accepted_by_store", at)
 
 
-def on_store_rejected(order: Order, reason: str, at: datetime) -> Step:
+def on_store_rejected(order: Order, reason: str, at: datetime, *, timed_out: bool = False) -> Step:
+    """The owner refused, or the store's inbox let the order expire at its deadline (the store decides
+    that, so its acceptance and the expiry cannot both happen)."""
     if order.status is not S.AWAITING_STORE:
         return _ignore(order)
+    if timed_out:
+        return _cancel(order, CancelReason.STORE_TIMEOUT, at)
     return _cancel(order, CancelReason.STORE_REJECTED, at, detail=reason)
 
 
 def on_acceptance_deadline(order: Order, at: datetime) -> Step:
+    """Order's fallback when the store said nothing at all (see tasks/acceptance_timeouts.py)."""
     if order.status is not S.AWAITING_STORE or order.accept_by is None or at < order.accept_by:
         return _ignore(order)
     return _cancel(order, CancelReason.STORE_TIMEOUT, at)

@@ -99,7 +99,9 @@ async def order_accepted(ctx: Context, event: OrderAcceptedByStore) -> None:
 
 @handlers.on(OrderRejectedByStore)
 async def order_rejected(ctx: Context, event: OrderRejectedByStore) -> None:
-    await _advance(ctx, event.order_id, lambda o, at: saga.on_store_rejected(o, event.reason, at))
+    await _advance(
+        ctx, event.order_id, lambda o, at: saga.on_store_rejected(o, event.reason, at, timed_out=event.timed_out)
+    )
 
 
 @handlers.on(OrderProgressedAtStore)

@@ -9,13 +9,20 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, func, insert, literal, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events import OrderLine, OrderStatus
 from matjip_order.domain.errors import InvalidCursor
 from matjip_order.domain.order import Order, PaymentStatus
 from matjip_order.repository.tables import checkout_requests, orders
+from matjip_platform.sql import insert_unless_present
+
+_CLAIM_CHECKOUT_KEY = insert_unless_present(
+    checkout_requests,
+    ("customer_id", "idempotency_key", "request_hash", "order_id"),
+    on=("customer_id", "idempotency_key"),
+    returning=("order_id",),
+)
 
 
 def _values(order: Order) -> dict[str, Any]:
@@ -177,9 +184,7 @@ async def claim_checkout_key(
     """Record the key for this order; False if a concurrent request with the same key got there first
     (PostgreSQL waits for that transaction, so the loser sees its committed row)."""
     result = await conn.execute(
-        pg_insert(checkout_requests)
-        .values(customer_id=customer_id, idempotency_key=key, request_hash=request_hash, order_id=order_id)
-        .on_conflict_do_nothing(index_elements=[checkout_requests.c.customer_id, checkout_requests.c.idempotency_key])
-        .returning(checkout_requests.c.order_id)
+        _CLAIM_CHECKOUT_KEY,
+        {"customer_id": customer_id, "idempotency_key": key, "request_hash": request_hash, "order_id": order_id},
     )
     return result.first() is not None

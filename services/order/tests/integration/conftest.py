@@ -28,6 +28,8 @@ async def order_service(infra: Infra, test_database_url: str, kafka_topic_prefix
             rate_limit_per_ip=1_000_000,
             rate_limit_per_user=1_000_000,
             timeout_scan_interval_seconds=0.2,
+            # No store runs here to expire its inbox entry: order's own fallback is what these tests see.
+            store_timeout_grace_seconds=0,
         ) as service,
     ):
         yield OrderHarness(service, keys, producer, collector)

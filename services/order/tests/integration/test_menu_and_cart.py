@@ -171,3 +171,17 @@ async def test_cart_needs_a_customer(order_service: OrderHarness) -> None:
     alice, bob = app.customer(), app.customer()
     await app.client.put(f"/api/order/cart/items/{store.item('Ramyeon')}", json={"quantity": 1}, headers=alice.headers)
     assert (await app.client.get("/api/order/cart", headers=bob.headers)).json()["lines"] == []
+
+
+async def test_a_menu_may_be_shared_for_a_second_and_revalidates_with_its_etag(order_service: OrderHarness) -> None:
+    store = await order_service.open_store()
+    await order_service.menu_shows(store.store_id, lambda m: bool(m["items"]))
+    url = f"/api/order/stores/{store.store_id}/menu"
+
+    first = await order_service.client.get(url)
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == "public, max-age=1"  # the edge and a CDN may keep it a second
+    unchanged = await order_service.client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    other = await order_service.client.get(url, headers={"If-None-Match": '"not-this-one"'})
+    assert other.status_code == 200 and other.json() == first.json()

@@ -177,6 +177,19 @@ def test_store_rejects_releases_stock_and_refunds() -> None:
     assert step.order.cancel_detail == "out of rice"
 
 
+def test_an_expiry_told_by_the_store_cancels_as_a_timeout_with_refund() -> None:
+    order = order_in(S.AWAITING_STORE)
+    step = saga.on_store_rejected(order, "store_timeout", LATER, timed_out=True)
+    assert path(step) == [(S.AWAITING_STORE, S.CANCELLED, "store_timeout")]
+    assert kinds(step) == [ReleaseStock, RefundPayment]
+    assert step.order.cancel_reason == "store_timeout" and step.order.cancel_detail is None
+
+
+def test_an_expiry_after_the_acceptance_changes_nothing() -> None:
+    accepted = order_in(S.ACCEPTED)
+    assert saga.on_store_rejected(accepted, "store_timeout", LATER, timed_out=True).order == accepted
+
+
 def test_store_silence_until_accept_by_changes_nothing() -> None:
     order = order_in(S.AWAITING_STORE)
     assert order.accept_by is not None

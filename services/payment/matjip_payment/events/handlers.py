@@ -1,5 +1,6 @@
 """What payment consumes: its commands (payment.commands) and order statuses (order.events)."""
 
+from matjip_contracts.events.common import OrderStatus
 from matjip_contracts.events.order import OrderStatusChanged
 from matjip_contracts.events.payment import AuthorizePayment, RefundPayment
 from matjip_payment import application
@@ -21,7 +22,8 @@ async def on_refund_payment(ctx: Context, command: RefundPayment) -> None:
     await application.refund_payment(ctx, ctx.components.gateway, command.order_id, command.reason)
 
 
-@handlers.on(OrderStatusChanged)
+# Only an order's end matters here (the reconciliation refunds charges of cancelled orders, authorization
+# refuses a cancelled one): the statuses on the way are skipped before any transaction.
+@handlers.on(OrderStatusChanged, only=lambda event: event.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED))
 async def on_order_status_changed(ctx: Context, event: OrderStatusChanged) -> None:
-    # Only kept: the reconciliation refunds charges of cancelled orders from it.
     await orders.record_status(ctx.conn, event)

@@ -6,11 +6,15 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, func, literal, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_payment.domain.intents import IntentStatus, PaymentIntent, check_transition
 from matjip_payment.repository.tables import order_states, payment_intents, refund_requests
+from matjip_platform.sql import insert_unless_present
+
+_CREATE = insert_unless_present(
+    payment_intents, ("payment_id", "order_id", "customer_id", "amount", "currency", "status"), on=("order_id",)
+)
 
 
 def _intent(row: Row[Any]) -> PaymentIntent:
@@ -48,16 +52,15 @@ async def open_intent(
     same order waits for this transaction instead of recording a second intent.
     """
     await conn.execute(
-        insert(payment_intents)
-        .values(
-            payment_id=uuid.uuid4(),
-            order_id=order_id,
-            customer_id=customer_id,
-            amount=amount,
-            currency=currency,
-            status=status,
-        )
-        .on_conflict_do_nothing(index_elements=[payment_intents.c.order_id])
+        _CREATE,
+        {
+            "payment_id": uuid.uuid4(),
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "amount": amount,
+            "currency": currency,
+            "status": status,
+        },
     )
     intent = await lock(conn, order_id)
     assert intent is not None

@@ -3,13 +3,15 @@
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderStatus
 from matjip_contracts.events.order import OrderStatusChanged
 from matjip_payment.domain.orders import replaces
 from matjip_payment.repository.tables import order_states
+from matjip_platform.sql import insert_unless_present
+
+_RECORD = insert_unless_present(order_states, ("order_id", "customer_id", "status", "changed_at"), on=("order_id",))
 
 
 async def status_of(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
@@ -27,11 +29,13 @@ async def customer_of(conn: AsyncConnection, order_id: UUID) -> UUID | None:
 async def record_status(conn: AsyncConnection, event: OrderStatusChanged) -> bool:
     """Keep the newest status of the order; False when the event is older than what is kept."""
     await conn.execute(
-        insert(order_states)
-        .values(
-            order_id=event.order_id, customer_id=event.customer_id, status=event.status, changed_at=event.changed_at
-        )
-        .on_conflict_do_nothing(index_elements=[order_states.c.order_id])
+        _RECORD,
+        {
+            "order_id": event.order_id,
+            "customer_id": event.customer_id,
+            "status": event.status,
+            "changed_at": event.changed_at,
+        },
     )
     row = (
         await conn.execute(

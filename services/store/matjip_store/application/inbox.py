@@ -1,6 +1,6 @@
 """The owner's order inbox: orders arrive from the saga, the owner decides and moves them along."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
@@ -19,12 +19,14 @@ from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from matjip_store.application.stores import existing_store
 from matjip_store.domain.access import ensure_can_manage
 from matjip_store.domain.inbox import (
+    EXPIRED_REASON,
     PROGRESS_STAGES,
     InboxEntry,
     InboxEntryNotFound,
     InboxStatus,
     decide,
     ensure_within_deadline,
+    is_overdue,
     withdraw,
 )
 from matjip_store.repository import orders as repo
@@ -36,8 +38,15 @@ log = structlog.get_logger(__name__)
 UNKNOWN_STORE_REASON = "store_not_found"
 
 
-async def request_acceptance(uow: UnitOfWork, command: RequestStoreAcceptance, now: datetime) -> None:
-    """Put the order in the store's inbox (once per order), or accept it at once for an auto-accepting store."""
+async def request_acceptance(
+    uow: UnitOfWork,
+    command: RequestStoreAcceptance,
+    now: datetime,
+    on_new_deadline: Callable[[], None] | None = None,
+) -> None:
+    """Put the order in the store's inbox (once per order), or accept it at once for an auto-accepting store;
+    an order that arrives after its deadline (a backlog) expires at once. `on_new_deadline` runs after the
+    commit of a new PENDING entry (the expiry task looks at the new earliest deadline)."""
     if await repo.fetch_entry(uow.conn, command.order_id) is not None:
         return  # already in the inbox: a re-sent command changes nothing
     entry = InboxEntry(
@@ -60,6 +69,8 @@ async def request_acceptance(uow: UnitOfWork, command: RequestStoreAcceptance, n
     elif store is None:
         entry = replace(entry, status=InboxStatus.REJECTED, reject_reason=UNKNOWN_STORE_REASON)
         answer = OrderRejectedByStore(order_id=entry.order_id, store_id=entry.store_id, reason=UNKNOWN_STORE_REASON)
+    elif is_overdue(entry, now):
+        entry, answer = _expired(entry, now)
     elif store.auto_accept:
         entry = replace(entry, status=InboxStatus.ACCEPTED, prep_minutes=store.auto_accept_prep_minutes)
         answer = OrderAcceptedByStore(
@@ -70,6 +81,40 @@ async def request_acceptance(uow: UnitOfWork, command: RequestStoreAcceptance, n
     log.info("order_received", store_id=str(entry.store_id), status=entry.status.value)
     if answer is not None:
         await uow.emit(answer)
+    elif on_new_deadline is not None:
+        uow.after_commit(on_new_deadline)
+
+
+def _expired(entry: InboxEntry, now: datetime) -> tuple[InboxEntry, OrderRejectedByStore]:
+    expired = replace(entry, status=InboxStatus.EXPIRED, reject_reason=EXPIRED_REASON, updated_at=now)
+    answer = OrderRejectedByStore(
+        order_id=entry.order_id, store_id=entry.store_id, reason=EXPIRED_REASON, timed_out=True
+    )
+    return expired, answer
+
+
+EXPIRY_BATCH = 50
+
+
+async def expire_overdue(unit_of_work: UnitOfWorkFactory, now: datetime) -> int:
+    """Expire one batch of PENDING entries past their deadline and tell the saga; returns how many. An
+    owner accepting at the same moment holds the entry's lock: whichever comes first decides, the other
+    sees the result (an accepted entry is not PENDING any more; an expired one refuses the acceptance).
+    Entries locked by another replica's pass are skipped."""
+    async with unit_of_work() as uow:
+        overdue = await repo.lock_overdue_pending(uow.conn, now, EXPIRY_BATCH)
+        for entry in overdue:
+            expired, answer = _expired(entry, now)
+            await repo.save_entry(uow.conn, expired)
+            await uow.emit(answer)
+            log.info("order_expired_unanswered", store_id=str(entry.store_id), order_id=str(entry.order_id))
+    return len(overdue)
+
+
+async def next_acceptance_deadline(unit_of_work: UnitOfWorkFactory) -> datetime | None:
+    """The earliest deadline among PENDING entries (None: nothing waits for an answer)."""
+    async with unit_of_work() as uow:
+        return await repo.earliest_pending_deadline(uow.conn)
 
 
 async def withdraw_entry(uow: UnitOfWork, order_id: UUID) -> None:

@@ -1,8 +1,10 @@
 """The owner's order inbox: one entry per order awaiting or under the store's hands.
 
 PENDING -> ACCEPTED -> PREPARING -> READY -> PICKED_UP (a rider or the customer collected it) or DELIVERED
-(the store delivered it itself), PENDING -> REJECTED, and any entry that is not final -> WITHDRAWN when the
-saga releases the order (customer cancelled, store timed out, payment failed).
+(the store delivered it itself), PENDING -> REJECTED by the owner, PENDING -> EXPIRED when nobody answered by
+the order's deadline (store decides that, under the entry's lock, so an acceptance and an expiry never both
+happen), and any entry that is not final -> WITHDRAWN when the saga releases the order (customer cancelled,
+payment failed).
 """
 
 from dataclasses import dataclass
@@ -23,10 +25,15 @@ class InboxStatus(StrEnum):
     PICKED_UP = "PICKED_UP"
     DELIVERED = "DELIVERED"
     REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
     WITHDRAWN = "WITHDRAWN"
 
 
-FINAL_STATUSES = frozenset({InboxStatus.PICKED_UP, InboxStatus.DELIVERED, InboxStatus.REJECTED, InboxStatus.WITHDRAWN})
+FINAL_STATUSES = frozenset(
+    {InboxStatus.PICKED_UP, InboxStatus.DELIVERED, InboxStatus.REJECTED, InboxStatus.EXPIRED, InboxStatus.WITHDRAWN}
+)
+# The reason an expired order's rejection gives (OrderRejectedByStore.reason, with timed_out=True).
+EXPIRED_REASON = "store_timeout"
 
 _OWNER_TRANSITIONS: dict[InboxStatus, frozenset[InboxStatus]] = {
     InboxStatus.PENDING: frozenset({InboxStatus.ACCEPTED, InboxStatus.REJECTED}),
@@ -62,9 +69,12 @@ class InboxTransitionRefused(Conflict):
 
 
 def can_transition(current: InboxStatus, target: InboxStatus) -> bool:
-    """The whole state machine in one place: what the owner may do, plus the saga's withdrawal."""
+    """The whole state machine in one place: what the owner may do, the deadline's expiry, and the saga's
+    withdrawal."""
     if target is InboxStatus.WITHDRAWN:
         return current not in FINAL_STATUSES
+    if target is InboxStatus.EXPIRED:
+        return current is InboxStatus.PENDING
     return target in _OWNER_TRANSITIONS.get(current, frozenset())
 
 
@@ -72,7 +82,9 @@ def decide(current: InboxStatus, target: InboxStatus) -> InboxStatus:
     """The owner's step from `current` to `target`, or the Conflict that says why it is refused."""
     if current is InboxStatus.WITHDRAWN:
         raise OrderWithdrawn("The order was withdrawn (cancelled) before this decision.")
-    if target is InboxStatus.WITHDRAWN or not can_transition(current, target):
+    if current is InboxStatus.EXPIRED:
+        raise AcceptanceDeadlinePassed("Nobody accepted this order in time; it has been cancelled.")
+    if target in (InboxStatus.WITHDRAWN, InboxStatus.EXPIRED) or not can_transition(current, target):
         raise InboxTransitionRefused(
             f"An order that is {current} cannot become {target}.", current=current.value, requested=target.value
         )
@@ -99,9 +111,13 @@ class InboxEntry:
     reject_reason: str | None = None
 
 
+def is_overdue(entry: InboxEntry, now: datetime) -> bool:
+    return now > entry.accept_by
+
+
 def ensure_within_deadline(entry: InboxEntry, now: datetime) -> None:
-    """The saga cancels an order nobody accepted by `accept_by`; accepting it later would only mislead
-    the owner into cooking for a cancelled order."""
+    """An order nobody accepted by `accept_by` expires (and the saga cancels it); accepting it later would
+    only mislead the owner into cooking for a cancelled order."""
     if now > entry.accept_by:
         raise AcceptanceDeadlinePassed(
             "The time to accept this order has passed; it is being cancelled.", accept_by=entry.accept_by.isoformat()

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from matjip_contracts.events.common import OrderStatus
 from matjip_contracts.events.order import OrderStatusChanged
 from matjip_contracts.events.store import ReleaseStock, RequestStoreAcceptance, ReserveStock
 from matjip_platform.handlers import EventHandlers, HandlerContext
@@ -24,9 +25,12 @@ async def on_release_stock(ctx: HandlerContext[StoreComponents], command: Releas
 
 @handlers.on(RequestStoreAcceptance)
 async def on_request_store_acceptance(ctx: HandlerContext[StoreComponents], command: RequestStoreAcceptance) -> None:
-    await inbox.request_acceptance(ctx, command, now=datetime.now(UTC))
+    await inbox.request_acceptance(
+        ctx, command, now=datetime.now(UTC), on_new_deadline=ctx.components.deadlines_changed.set
+    )
 
 
-@handlers.on(OrderStatusChanged)
+# Reviews need only to know which orders completed: the other statuses are skipped before any transaction.
+@handlers.on(OrderStatusChanged, only=lambda event: event.status is OrderStatus.COMPLETED)
 async def on_order_status_changed(ctx: HandlerContext[StoreComponents], event: OrderStatusChanged) -> None:
     await reviews.record_order_status(ctx, event)

@@ -7,14 +7,36 @@ from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderLine
+from matjip_platform.sql import insert_unless_present
 from matjip_store.domain.inbox import InboxEntry, InboxStatus
 from matjip_store.domain.reviews import CompletedOrder
 from matjip_store.domain.stock import RejectionReason
 from matjip_store.repository.tables import completed_orders, inbox_entries, stock_reservations
+
+_INSERT_ENTRY = insert_unless_present(
+    inbox_entries,
+    (
+        "order_id",
+        "store_id",
+        "customer_id",
+        "status",
+        "lines",
+        "total_amount",
+        "accept_by",
+        "prep_minutes",
+        "reject_reason",
+        "received_at",
+        "updated_at",
+    ),
+    on=("order_id",),
+    returning=("order_id",),
+)
+_RECORD_COMPLETED = insert_unless_present(
+    completed_orders, ("order_id", "customer_id", "store_id", "completed_at"), on=("order_id",)
+)
 
 
 @dataclass(frozen=True)
@@ -97,24 +119,41 @@ async def fetch_entry(
 async def insert_entry(conn: AsyncConnection, entry: InboxEntry) -> bool:
     """Add the entry unless the order already has one; True when it was added."""
     result = await conn.execute(
-        pg_insert(inbox_entries)
-        .values(
-            order_id=entry.order_id,
-            store_id=entry.store_id,
-            customer_id=entry.customer_id,
-            status=entry.status.value,
-            lines=[line.model_dump(mode="json") for line in entry.lines],
-            total_amount=entry.total_amount,
-            accept_by=entry.accept_by,
-            prep_minutes=entry.prep_minutes,
-            reject_reason=entry.reject_reason,
-            received_at=entry.received_at,
-            updated_at=entry.updated_at,
-        )
-        .on_conflict_do_nothing(index_elements=[inbox_entries.c.order_id])
-        .returning(inbox_entries.c.order_id)
+        _INSERT_ENTRY,
+        {
+            "order_id": entry.order_id,
+            "store_id": entry.store_id,
+            "customer_id": entry.customer_id,
+            "status": entry.status.value,
+            "lines": [line.model_dump(mode="json") for line in entry.lines],
+            "total_amount": entry.total_amount,
+            "accept_by": entry.accept_by,
+            "prep_minutes": entry.prep_minutes,
+            "reject_reason": entry.reject_reason,
+            "received_at": entry.received_at,
+            "updated_at": entry.updated_at,
+        },
     )
     return result.first() is not None
+
+
+async def lock_overdue_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[InboxEntry]:
+    """PENDING entries whose deadline passed, locked; rows another transaction holds are skipped."""
+    rows = await conn.execute(
+        select(inbox_entries)
+        .where(inbox_entries.c.status == InboxStatus.PENDING.value, inbox_entries.c.accept_by < now)
+        .order_by(inbox_entries.c.accept_by)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_entry(row) for row in rows]
+
+
+async def earliest_pending_deadline(conn: AsyncConnection) -> datetime | None:
+    found: datetime | None = await conn.scalar(
+        select(func.min(inbox_entries.c.accept_by)).where(inbox_entries.c.status == InboxStatus.PENDING.value)
+    )
+    return found
 
 
 async def save_entry(conn: AsyncConnection, entry: InboxEntry) -> None:
@@ -149,11 +188,13 @@ async def list_entries(
 
 async def record_completed(conn: AsyncConnection, order: CompletedOrder, completed_at: datetime) -> None:
     await conn.execute(
-        pg_insert(completed_orders)
-        .values(
-            order_id=order.order_id, customer_id=order.customer_id, store_id=order.store_id, completed_at=completed_at
-        )
-        .on_conflict_do_nothing(index_elements=[completed_orders.c.order_id])
+        _RECORD_COMPLETED,
+        {
+            "order_id": order.order_id,
+            "customer_id": order.customer_id,
+            "store_id": order.store_id,
+            "completed_at": completed_at,
+        },
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -127,6 +128,8 @@ inbox_entries = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("inbox_entries_store_status", "store_id", "status", "received_at"),
+    # Only entries still waiting for an answer are ever scanned for their deadline.
+    Index("inbox_entries_pending_deadline", "accept_by", postgresql_where=text("status = 'PENDING'")),
 )
 
 completed_orders = Table(

@@ -1,0 +1,45 @@
+"""Upserts that SQLAlchemy can cache, with the SQL and the parameter types the table gives."""
+
+import pytest
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Uuid
+from sqlalchemy.dialects.postgresql import insert
+
+from matjip_platform.inbox import _CLAIM
+from matjip_platform.sql import insert_unless_present
+
+things = Table(
+    "things",
+    MetaData(),
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(20)),
+    Column("tags", JSON),
+    Column("n", Integer),
+)
+
+
+def test_the_statement_reads_as_the_insert_it_is() -> None:
+    statement = insert_unless_present(things, ("id", "name", "tags"), on=("id",), returning=("id", "n"))
+    assert str(statement) == (
+        "INSERT INTO things (id, name, tags) VALUES (:id, :name, :tags) ON CONFLICT (id) DO NOTHING RETURNING id, n"
+    )
+    assert str(insert_unless_present(things, ("id",))) == "INSERT INTO things (id) VALUES (:id) ON CONFLICT DO NOTHING"
+
+
+def test_parameters_and_returned_columns_carry_the_tables_types() -> None:
+    statement = insert_unless_present(things, ("id", "tags"), returning=("n",))
+    binds = statement.compile().binds
+    assert isinstance(binds["id"].type, Uuid) and isinstance(binds["tags"].type, JSON)
+    assert [type(c.type) for c in statement.selected_columns] == [Integer]
+
+
+def test_it_has_a_cache_key_where_sqlalchemys_postgresql_insert_has_none() -> None:
+    # The reason for the helper (sqlalchemy#10445): if SQLAlchemy starts caching its own, this tells us.
+    assert insert(things).values(id=None).on_conflict_do_nothing()._generate_cache_key() is None
+    assert insert_unless_present(things, ("id", "name"), on=("id",))._generate_cache_key() is not None
+    assert _CLAIM._generate_cache_key() is not None
+
+
+@pytest.mark.parametrize("name", ["Name", "id; DROP TABLE things", "n-1", ""])
+def test_names_that_are_not_plain_identifiers_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        insert_unless_present(things, ("id", name))

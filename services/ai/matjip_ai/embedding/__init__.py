@@ -1,1 +1,0 @@
-"""The sentence-embedding model behind the domain's Embedder protocol."""

@@ -1,0 +1,1 @@
+"""Text models behind the domain's protocols: Korean morphology (MeCab-ko) and sentence embeddings (e5)."""
