@@ -21,6 +21,7 @@ from matjip_platform.auth import Principal, TokenVerifier, revoked_access_key
 from matjip_platform.errors import Forbidden, Unauthorized, install_error_handlers, problem_response
 from matjip_platform.ratelimit import RateLimiter
 from matjip_platform.telemetry import UnsampledRequestsMakeNoSpans, current_trace_headers
+from matjip_platform.text_input import RefuseNulCharacters
 
 UNTRACKED_PATHS = ("/health/", "/metrics")
 
@@ -231,6 +232,7 @@ def create_app(*, name: str, title: str, description: str, routers: Sequence[API
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
+    app.add_middleware(RefuseNulCharacters)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(UnsampledRequestsMakeNoSpans)

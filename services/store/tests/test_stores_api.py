@@ -147,7 +147,14 @@ async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(store: Sto
         {"weekday": 1, "opens": "09:00", "closes": "11:00"},
     ]
     assert await refused({"name": "x", "delivery_area": area, "opening_hours": duplicate}) == ["opening_hours"]
+    # A name reading differently from what it holds (a right-to-left override, a zero-width space) is refused,
+    # and so is a NUL, which PostgreSQL cannot store.
+    assert await refused({"name": "Kimbap \u202eyrots", "delivery_area": area}) == ["name"]
+    assert await refused({"name": "Kim\u200bbap", "delivery_area": area}) == ["name"]
+    assert await refused({"name": "Kim\x00bap", "delivery_area": area}) == ["name"]
     assert (await listed(store, f"owner_id={owner.user_id}"))["total"] == 0
+    chef = "Chef \U0001f469\u200d\U0001f373"  # a joiner between two emoji is how 👩‍🍳 is written: no trick
+    assert (await store.create_store(owner, name=chef))["name"] == chef
 
     shop = await store.create_store(owner)
     path = f"/api/store/stores/{shop['id']}"

@@ -585,6 +585,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     os.execv(argv[0], argv)
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    # Faults under load and docs/resilience.md: the benchmark's package (bench/) holds the harness.
+    argv = [sys.executable, "-m", "matjip_bench.chaos_cli", *args.chaos_args]
+    os.execv(argv[0], argv)
+
+
 # --- entry point ------------------------------------------------------------------------------------
 
 
@@ -650,10 +656,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="the platform under load beside pgbench and Kafka's limits (see --help)")
     bench.add_argument("bench_args", nargs="*", metavar="BENCH_ARG", help="see ./matjip bench --help")
     bench.set_defaults(func=cmd_bench)
+
+    chaos = sub.add_parser("chaos", help="faults under load with nothing lost; writes docs/resilience.md (see --help)")
+    chaos.add_argument("chaos_args", nargs="*", metavar="CHAOS_ARG", help="see ./matjip chaos --help")
+    chaos.set_defaults(func=cmd_chaos)
     return parser
 
 
-_PASS_THROUGH = ("psql", "test", "bench")  # everything after these goes to psql / pytest / the harness
+_PASS_THROUGH = ("psql", "test", "bench", "chaos")  # everything after these goes to psql / pytest / the harness
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -671,6 +681,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pytest_args = rest
     elif args.command == "bench":
         args.bench_args = rest
+    elif args.command == "chaos":
+        args.chaos_args = rest
     try:
         code: int = args.func(args)
     except StackError as exc:

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from matjip_contracts.events.common import OrderLine
+from matjip_platform.text_input import VisibleName
 from matjip_store.domain.area import DeliveryArea
 from matjip_store.domain.hours import InvalidTimezone, OpeningWindow, zone
 from matjip_store.domain.inbox import InboxEntry, InboxStatus
@@ -89,7 +90,7 @@ class DeliveryAreaBody(Request):
 
 
 class StoreCreate(Request):
-    name: str = Field(min_length=1, max_length=200)
+    name: VisibleName = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     address: str = Field(default="", max_length=500)
     timezone: str = Field(default="Asia/Seoul", description="IANA timezone of the opening hours")
@@ -97,7 +98,7 @@ class StoreCreate(Request):
     delivery_area: DeliveryAreaBody
     accepting_orders: bool = True
     auto_accept: bool = Field(default=False, description="accept every order at once (local walking skeleton)")
-    auto_accept_prep_minutes: int = Field(default=15, ge=1, le=240)
+    auto_accept_prep_minutes: int = Field(strict=True, default=15, ge=1, le=240)
     owner_id: UUID | None = Field(default=None, description="admins only: who owns the new store")
 
     check_timezone = field_validator("timezone")(_check_timezone)
@@ -105,14 +106,14 @@ class StoreCreate(Request):
 
 
 class StorePatch(Patch):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: VisibleName | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     address: str | None = Field(default=None, max_length=500)
     timezone: str | None = None
     delivery_area: DeliveryAreaBody | None = None
     accepting_orders: bool | None = None
     auto_accept: bool | None = None
-    auto_accept_prep_minutes: int | None = Field(default=None, ge=1, le=240)
+    auto_accept_prep_minutes: int | None = Field(strict=True, default=None, ge=1, le=240)
 
     @field_validator("timezone")
     @classmethod
@@ -185,13 +186,13 @@ class Page(BaseModel, Generic[T]):
 
 
 class CategoryCreate(Request):
-    name: str = Field(min_length=1, max_length=100)
-    position: int = Field(default=0, ge=0, le=10_000)
+    name: VisibleName = Field(min_length=1, max_length=100)
+    position: int = Field(strict=True, default=0, ge=0, le=10_000)
 
 
 class CategoryPatch(Patch):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    name: VisibleName | None = Field(default=None, min_length=1, max_length=100)
+    position: int | None = Field(strict=True, default=None, ge=0, le=10_000)
 
 
 class CategoryOut(BaseModel):
@@ -206,8 +207,8 @@ class CategoryOut(BaseModel):
 
 class OptionBody(Request):
     option_id: UUID | None = Field(default=None, description="keep an existing option's id; omit for a new one")
-    name: str = Field(min_length=1, max_length=100)
-    extra_price: int = Field(default=0, ge=0, le=MAX_PRICE, description="KRW added to the item's price")
+    name: VisibleName = Field(min_length=1, max_length=100)
+    extra_price: int = Field(strict=True, default=0, ge=0, le=MAX_PRICE, description="KRW added to the item's price")
 
     def to_domain(self) -> OptionDraft:
         return OptionDraft(name=self.name, extra_price=self.extra_price, option_id=self.option_id)
@@ -224,13 +225,13 @@ def _options(options: list[OptionBody]) -> list[OptionBody]:
 
 
 class MenuItemCreate(Request):
-    name: str = Field(min_length=1, max_length=200)
+    name: VisibleName = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    price: int = Field(ge=0, le=MAX_PRICE, description="KRW (won), a whole number")
+    price: int = Field(strict=True, ge=0, le=MAX_PRICE, description="KRW (won), a whole number")
     options: list[OptionBody] = Field(default_factory=list, max_length=50)
     category_id: UUID | None = None
-    position: int = Field(default=0, ge=0, le=10_000)
-    stock_quantity: int | None = Field(default=None, ge=0, le=1_000_000, description="null = unlimited")
+    position: int = Field(strict=True, default=0, ge=0, le=10_000)
+    stock_quantity: int | None = Field(strict=True, default=None, ge=0, le=1_000_000, description="null = unlimited")
     sold_out: bool = False
 
     check_options = field_validator("options")(_options)
@@ -239,12 +240,12 @@ class MenuItemCreate(Request):
 class MenuItemPatch(Patch):
     nullable: ClassVar[frozenset[str]] = frozenset({"category_id"})
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: VisibleName | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    price: int | None = Field(default=None, ge=0, le=MAX_PRICE)
+    price: int | None = Field(strict=True, default=None, ge=0, le=MAX_PRICE)
     options: list[OptionBody] | None = Field(default=None, max_length=50)
     category_id: UUID | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    position: int | None = Field(strict=True, default=None, ge=0, le=10_000)
 
     @field_validator("options")
     @classmethod
@@ -259,7 +260,7 @@ class MenuItemPatch(Patch):
 
 
 class StockBody(Request):
-    quantity: int | None = Field(ge=0, le=1_000_000, description="units left; null = unlimited")
+    quantity: int | None = Field(strict=True, ge=0, le=1_000_000, description="units left; null = unlimited")
     sold_out: bool = Field(default=False, description="the owner's switch, whatever the count")
 
     def to_domain(self) -> ItemStock:
@@ -316,7 +317,7 @@ class MenuOut(BaseModel):
 
 
 class AcceptBody(Request):
-    prep_minutes: int = Field(gt=0, le=240, description="estimated preparation time")
+    prep_minutes: int = Field(strict=True, gt=0, le=240, description="estimated preparation time")
 
 
 class RejectBody(Request):
@@ -358,7 +359,7 @@ class InboxEntryOut(BaseModel):
 
 class ReviewCreate(Request):
     order_id: UUID
-    rating: int = Field(ge=1, le=5)
+    rating: int = Field(strict=True, ge=1, le=5)
     text: str = Field(default="", max_length=2000)
     menu_item_ids: list[UUID] = Field(default_factory=list, max_length=20)
 
