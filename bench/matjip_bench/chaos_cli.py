@@ -5,6 +5,7 @@ docs/resilience.md written from the results. Exits 1 when an invariant is broken
     ./matjip chaos                                   # every fault, the 10-minute soak; rewrites docs/resilience.md
     ./matjip chaos --quick                           # shorter phases (a 1-minute soak)
     ./matjip chaos --faults kill-replica,kafka-kill --out .data/chaos/resilience.md
+    ./matjip chaos --quick --services order,payment  # replicas of (and restarts, kills of) these two only
 
 Kafka, PostgreSQL and Redis are this checkout's own (the infrastructure `./matjip up` and `./matjip test`
 use too): the faults stop and start them, so a dev stack running meanwhile sees the same outages.
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--gateway-seconds", type=float, default=None,
                         help="how long the payment gateway stays slow, failing or down (default 60, --quick 20)")
     parser.add_argument("--replicas", type=int, default=2, help="processes per service")
+    parser.add_argument("--services", default=None, metavar="A,B",
+                        help="only these services get --replicas processes and are restarted and killed "
+                        "(default every service; the others run one process)")
     parser.add_argument("--out", default=str(OUT), help="where the report goes (default docs/resilience.md)")
     return parser
 
@@ -85,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = replace(plan, gateway_seconds=args.gateway_seconds)
     work = DATA / "chaos" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     names = [s.name for s in SERVICES if s.installed()]
+    hurt = [n.strip() for n in args.services.split(",") if n.strip()] if args.services else names
+    if set(hurt) - set(names):
+        print(f"unknown services: {', '.join(sorted(set(hurt) - set(names)))}", file=sys.stderr)
+        return 2
     # The payment gateway (the sandbox PG) is reached through a proxy that can be made slow, failing or down;
     # the proxy forwards to the edge, which routes the sandbox's path to any payment replica, so every
     # replica's sandbox must know the same key (made for this run, never stored).
@@ -98,12 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"starting a platform of its own with {args.replicas} replicas of each service (work dir {work}) ...",
           flush=True)
     try:
-        with isolated_platform(work, env, replicas=dict.fromkeys(names, args.replicas), supervise=True) as platform:
+        with isolated_platform(work, env, replicas=dict.fromkeys(hurt, args.replicas), supervise=True) as platform:
             gateway.upstream_port = urlsplit(platform.edge_url).port or 80
             target = ChaosTarget(
                 edge_url=platform.edge_url, database_url=platform.database_url,
                 kafka_bootstrap=platform.infra.kafka_bootstrap, topic_prefix=platform.topic_prefix,
-                stack=platform.stack, edge=EdgeControl(platform.edge_state_dir), services=names,
+                stack=platform.stack, edge=EdgeControl(platform.edge_state_dir), services=hurt,
                 say=lambda line: print(line, flush=True), gateway=gateway,
             )
             results = run(target, plan, work)
@@ -115,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
     info = resilience.RunInfo(
-        when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), replicas=f"{args.replicas} replicas of each service",
+        when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        replicas=f"{args.replicas} replicas of " + ("each service" if hurt == names else f"{', '.join(hurt)} "
+                                                    "(one of each other service)"),
         machine=f"{os.cpu_count()} CPUs shared with other work; whole run {(time.monotonic() - started) / 60:.0f} min",
         commit=commit,
     )

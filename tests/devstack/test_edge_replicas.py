@@ -110,15 +110,16 @@ def test_a_replica_drained_then_stopped_under_traffic_fails_no_request(replicas:
     for worker in workers:
         worker.start()
     try:
-        wait_until(lambda: statuses.total() > 50, 30, "traffic")
+        # Generous timeouts: on a machine shared with other work, 100 requests may take a while.
+        wait_until(lambda: statuses.total() > 50, 120, "traffic")
         replicas.control.drain(replicas.url("a"))
-        replicas.handles["a"].stop(10)  # SIGTERM: uvicorn finishes what it holds
+        replicas.handles["a"].stop(60)  # SIGTERM: uvicorn finishes what it holds (SIGKILL only past 60 s)
         seen = statuses.total()
-        wait_until(lambda: statuses.total() > seen + 100, 30, "traffic after the stop")
+        wait_until(lambda: statuses.total() > seen + 100, 120, "traffic after the stop")
         replicas.start("a")
         replicas.control.undrain(replicas.url("a"))
         seen = statuses.total()
-        wait_until(lambda: statuses.total() > seen + 100, 30, "traffic after the return")
+        wait_until(lambda: statuses.total() > seen + 100, 120, "traffic after the return")
     finally:
         stop.set()
         for worker in workers:
