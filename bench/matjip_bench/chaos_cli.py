@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "MATJIP_PAYMENT_GATEWAY_SECRET_KEY": f"test_sk_{secrets.token_urlsafe(24)}",
     }
     started = time.monotonic()
-    print(f"starting a platform of its own with {args.replicas} replicas of each service (work dir {work}) ...",
+    print(f"starting a platform of its own with {args.replicas} replicas of {', '.join(hurt)} (work dir {work}) ...",
           flush=True)
     try:
         with isolated_platform(work, env, replicas=dict.fromkeys(hurt, args.replicas), supervise=True) as platform:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
+import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -57,6 +58,37 @@ class _HandOverPartitions(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         return None
+
+
+# PostgreSQL refusing connections or cutting them, restarting or shutting down (SQLSTATE class 57, operator
+# intervention; 08, connection exceptions): the database is unavailable, the message may be fine.
+_UNREACHABLE = (
+    ConnectionRefusedError,
+    ConnectionResetError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+DATABASE_WAIT_SECONDS = 300.0
+"""How long one record waits for an unreachable database before its failures count as attempts again."""
+DATABASE_WAIT_PAUSE_SECONDS = 2.0
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (refused, restarting, shutting down, a connection
+    cut), as opposed to a statement or a handler failing: anywhere in its chain of causes."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _UNREACHABLE) or getattr(current, "connection_invalidated", False):
+            return True
+        orig = getattr(current, "orig", None)
+        pending += [current.__cause__, current.__context__, orig if isinstance(orig, BaseException) else None]
+    return False
 
 
 @dataclass
@@ -204,7 +236,8 @@ class EventConsumer(Generic[C]):
         return outcomes
 
     async def _handle_alone(self, item: _Work) -> str:
-        for attempt in range(1, self.retry.max_attempts + 1):
+        attempt, waited = 1, 0.0
+        while True:
             try:
                 async with self.unit_of_work() as uow:
                     with bookkeeping():
@@ -217,6 +250,15 @@ class EventConsumer(Generic[C]):
                 self._log_outcome(item, outcome, attempt)
                 return outcome
             except Exception as exc:
+                if database_unavailable(exc) and waited < DATABASE_WAIT_SECONDS:
+                    # The database restarting is not the message's fault: wait for it without spending an
+                    # attempt, so an outage dead-letters nothing (bounded, in case the error was misread).
+                    pause = min(DATABASE_WAIT_PAUSE_SECONDS, self.retry.delay(attempt))
+                    with _bound(item.envelope):
+                        log.warning("event_waiting_for_database", error=f"{type(exc).__name__}: {exc}")
+                    await asyncio.sleep(pause)
+                    waited += pause
+                    continue
                 with _bound(item.envelope):
                     if attempt == self.retry.max_attempts:
                         log.exception("event_failed_dead_lettering", attempts=attempt)
@@ -224,7 +266,7 @@ class EventConsumer(Generic[C]):
                         return "dead_lettered"
                     log.warning("event_failed_retrying", attempt=attempt, error=str(exc))
                 await asyncio.sleep(self.retry.delay(attempt))
-        raise AssertionError("unreachable")
+                attempt += 1
 
     async def _run_handler(self, uow: UnitOfWork, item: _Work, *, attempt: int) -> None:
         """The handler inside a consumer span continuing the producer's trace, log lines bound to the event."""
