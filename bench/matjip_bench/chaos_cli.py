@@ -51,6 +51,15 @@ def half_sustained_rate(default: float) -> float:
     return round(best / 2, 2) if best else default
 
 
+def running_commit() -> str:
+    """The checkout's commit, marked when the tree has uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return f"{commit} + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else commit
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="./matjip chaos", description=__doc__.split("\n\n")[0])
     parser.add_argument("--faults", default=",".join(FAULTS), help=f"comma list of: {', '.join(FAULTS)}")
@@ -87,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = replace(plan, soak_seconds=args.soak_minutes * 60)
     if args.gateway_seconds is not None:
         plan = replace(plan, gateway_seconds=args.gateway_seconds)
+    commit = running_commit()  # what the services run: read now, a commit made during the run is not in them
     work = DATA / "chaos" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     names = [s.name for s in SERVICES if s.installed()]
     hurt = [n.strip() for n in args.services.split(",") if n.strip()] if args.services else names
@@ -120,8 +130,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         gateway.stop()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "unknown"
     info = resilience.RunInfo(
         when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         replicas=f"{args.replicas} replicas of " + ("each service" if hurt == names else f"{', '.join(hurt)} "
