@@ -124,11 +124,14 @@ def parse_metric_contract(path: Path = CONVENTIONS) -> dict[str, MetricSpec]:
 
 
 def parse_services(path: Path = CONVENTIONS) -> list[Service]:
-    """The services of the 'Processes and ports' table (the edge proxy, which owns no schema, excluded)."""
+    """The services of the 'Processes and ports' table (the edge proxy, which owns no schema, and the
+    local-only sandbox payment gateway, which no cluster runs or watches, excluded)."""
     section = _section(path.read_text(encoding="utf-8"), "Processes and ports")
     services: list[Service] = []
     for row in _table_rows(section):
         if len(row) < 4 or not row[2].isdigit():
+            continue
+        if len(row) > 4 and row[4].startswith("local only"):
             continue
         schema = _backticked(row[3])
         if not schema:

@@ -15,7 +15,7 @@ from matjip_devstack.paths import RUN
 from matjip_devstack.postgres import Postgres
 from matjip_devstack.processes import read_pidfile
 from matjip_devstack.redis_server import Redis
-from matjip_devstack.services import SERVICES
+from matjip_devstack.services import PROCESSES
 from matjip_devstack.stack import ServiceStack
 
 INFRASTRUCTURE = ("postgres", "kafka", "redis", "prometheus", "zipkin")
@@ -61,7 +61,7 @@ def infrastructure_processes() -> dict[str, int]:
 def platform_processes(stack: ServiceStack, edge_port: int) -> dict[str, int]:
     """Every service of `stack` that runs, the process listening on the edge's port, the infrastructure."""
     found: dict[str, int] = {}
-    for svc in SERVICES:
+    for svc in PROCESSES:  # the sandbox PG too: the local stack pays through it
         handle = stack.handle(svc.name)
         if handle is not None:
             found[svc.name] = handle.pid

@@ -62,7 +62,11 @@ def test_self_and_children_are_counted_apart() -> None:
     after = usage({"self": own, "children": own}, self_only=["self"], children_only=["children"])
     used = spent(before, after)
     assert used.process_ms["children"] >= 250
-    assert used.machine_ms >= used.process_ms["children"]
+    # The machine's counters are sampled at each CPU's tick while a process's times are measured exactly,
+    # so the machine may show a few ticks per CPU less than one process burned in the same window.
+    tick_ms = 1000 / TICKS_PER_SECOND
+    sampling_slack_ms = 3 * tick_ms * (os.cpu_count() or 1)
+    assert used.machine_ms >= used.process_ms["children"] - sampling_slack_ms
 
 
 def test_children_counted_elsewhere_are_left_out_of_the_load_generator() -> None:

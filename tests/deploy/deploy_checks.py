@@ -619,6 +619,9 @@ def draining_violations(docs: list[Manifest]) -> list[str]:
         )
         drain_setting = config.get(name, {}).get("MATJIP_SHUTDOWN_TIMEOUT_SECONDS")
         if drain_setting is None:
+            # A workload that is no Matjip service (the web app's nginx) states its drain on the pod.
+            drain_setting = (template["metadata"].get("annotations") or {}).get("matjip.io/drain-seconds")
+        if drain_setting is None:
             problems.append(f"{where}: MATJIP_SHUTDOWN_TIMEOUT_SECONDS is not set, so the drain is not known")
             continue
         drain = float(drain_setting)

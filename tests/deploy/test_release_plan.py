@@ -131,3 +131,19 @@ def test_pins_carry_a_digest_and_promotion_copies_it(repo: Path) -> None:
 
 def test_promoting_an_unreleased_service_fails(repo: Path) -> None:
     assert pins(repo, "promote", "dev", "prod", check=False).returncode != 0
+
+
+def test_the_web_app_is_rebuilt_for_its_own_files_only(repo: Path) -> None:
+    for env in ("dev", "prod"):
+        shutil.copy(dc.HELM_DIR / "matjip" / "images" / env / "web.yaml", repo / "deploy/helm/matjip/images" / env)
+    (repo / "web").mkdir()
+    (repo / "web" / "index.html").write_text("v1\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "the web app")
+    assert plan(repo) == {*SERVICES, "web"}
+    release(repo, *SERVICES, "web")
+    change(repo, "libs/platform.py")
+    assert plan(repo) == set(SERVICES), "a change to the services' code does not rebuild the web app"
+    release(repo, *SERVICES)
+    change(repo, "web/index.html")
+    assert plan(repo) == {"web"}

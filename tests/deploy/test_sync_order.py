@@ -15,7 +15,7 @@ GITOPS = ("dev", "prod")
 @pytest.mark.parametrize("environment", GITOPS)
 def test_first_sync_of_every_application_converges(environment: str) -> None:
     apps = dc.argocd_applications(environment)
-    assert set(apps) == {*dc.SERVICES, "platform"}
+    assert set(apps) == {*dc.SERVICES, "platform", "web"}
     hooks = {(app, d["metadata"]["name"]) for app, docs in apps.items() for d in docs if dc.is_hook(d)}
     assert hooks == {(s, f"{s}-migrate") for s in dc.SERVICES} | {("platform", "kafka-topics")}
     assert dc.first_sync_violations(apps, dc.cluster_bootstrap(environment), dc.environment_ports(environment)) == []

@@ -243,8 +243,8 @@ def acted_on_by(service: str, envelope: Any) -> bool:
     type and the handler's `only` filter takes this one (a skipped event leaves no inbox row)."""
     import importlib
 
-    handlers = importlib.import_module(f"matjip_{service}.app").definition.handlers
-    return handlers.find(envelope.event_type) is not None and handlers.wants(envelope.event_type, envelope.parse())
+    acts_on: bool = importlib.import_module(f"matjip_{service}.app").definition.handlers.acts_on(envelope)
+    return acts_on
 
 
 def assert_each_event_consumed_exactly_once(platform: Platform, key: str) -> int:
@@ -269,9 +269,10 @@ def assert_each_event_consumed_exactly_once(platform: Platform, key: str) -> int
 
 
 def pay_like(platform: Platform, customer: Person, behaviour: str) -> None:
-    """Tell the sandbox PG how to treat this customer's payments (approve, decline, timeout_then_approve...)."""
+    """Tell the sandbox PG (tools/sandbox-pg, its own process behind the edge) how to treat this customer's
+    payments (approve, decline, timeout_then_approve...)."""
     with platform.client() as c:
-        expect(c.put(f"/api/payment/sandbox-pg/scenarios/{customer.user_id}", json={"behaviour": behaviour}), 200)
+        expect(c.put(f"/api/sandbox-pg/scenarios/{customer.user_id}", json={"behaviour": behaviour}), 200)
 
 
 def stock_of(platform: Platform, dish_id: str) -> int | None:
@@ -280,7 +281,7 @@ def stock_of(platform: Platform, dish_id: str) -> int | None:
 
 
 def charges_of(platform: Platform, order_id: str) -> list[str]:
-    rows = platform.sql("SELECT status FROM payment.sandbox_charges WHERE order_id = $1", order_id)
+    rows = platform.sql("SELECT status FROM sandbox_pg.charges WHERE order_id = $1", order_id)  # what the PG holds
     return sorted(r["status"] for r in rows)
 
 

@@ -60,7 +60,7 @@ def test_killing_order_between_checkout_and_completion_loses_nothing(platform: P
         assert len(set(statuses)) == len(statuses), transitions
         assert set(statuses) == set(ORDER_PATH)
         assert assert_each_event_consumed_exactly_once(platform, order_id) > 0
-        charges = platform.sql("SELECT count(*) AS n FROM payment.sandbox_charges WHERE order_id = $1", order_id)
+        charges = platform.sql("SELECT count(*) AS n FROM sandbox_pg.charges WHERE order_id = $1", order_id)
         assert charges[0]["n"] == 1
     [stock] = platform.sql("SELECT stock_quantity FROM store.menu_items WHERE id = $1", uuid.UUID(dish["id"]))
     assert stock["stock_quantity"] == 3

@@ -240,7 +240,7 @@ def problems_with(platform: Platform, order_ids: list[uuid.UUID]) -> list[str]:
     """Everything about these orders that one service says and another contradicts."""
     rows = platform.sql(
         "SELECT o.order_id, o.status, o.cancel_reason, o.accept_by, i.status AS inbox, "
-        "(SELECT array_agg(c.status) FROM payment.sandbox_charges c WHERE c.order_id = o.order_id::text) AS charges, "
+        "(SELECT array_agg(c.status) FROM sandbox_pg.charges c WHERE c.order_id = o.order_id::text) AS charges, "
         "(SELECT r.status FROM store.stock_reservations r WHERE r.order_id = o.order_id) AS reservation "
         "FROM ordering.orders o LEFT JOIN store.inbox_entries i ON i.order_id = o.order_id "
         "WHERE o.order_id = ANY($1::uuid[])",

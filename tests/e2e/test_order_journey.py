@@ -74,7 +74,8 @@ def test_an_order_goes_from_checkout_to_completed_through_events_only(platform: 
     assert inbox["status"] == "PICKED_UP"
     [intent] = platform.sql("SELECT status, amount FROM payment.payment_intents WHERE order_id = $1", oid)
     assert intent["amount"] == 28500
-    charges = platform.sql("SELECT status FROM payment.sandbox_charges WHERE order_id = $1", order_id)
+    # And the PG (the sandbox PG, a process of its own) holds one charge.
+    charges = platform.sql("SELECT status FROM sandbox_pg.charges WHERE order_id = $1", order_id)
     assert [c["status"] for c in charges] == ["DONE"]
     statuses = [
         r["payload"] for r in platform.sql(

@@ -13,6 +13,7 @@ import yaml
 from matjip_contracts import services as registry
 from matjip_contracts.topics import ALL_TOPICS
 from matjip_devstack import config as devstack_config
+from matjip_devstack.services import PROCESSES as DEVSTACK_PROCESSES
 from matjip_devstack.services import SERVICES as DEVSTACK
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,6 +47,22 @@ def test_every_consumed_or_published_topic_is_a_contract_topic() -> None:
     assert len({e.schema for e in registry.SERVICES}) == len(registry.SERVICES)
 
 
+def test_local_only_processes_run_locally_and_nowhere_else() -> None:
+    """The sandbox PG runs beside the services in the local stack (ports and schemas of its own) and in
+    no cluster: no chart block, Application or image pin names it."""
+    everything = [*registry.SERVICES, *registry.LOCAL_ONLY]
+    assert [s.name for s in DEVSTACK_PROCESSES] == [e.name for e in everything]
+    assert len({e.port for e in everything}) == len(everything)
+    assert len({e.schema for e in everything}) == len(everything)
+    values = yaml.safe_load((HELM / "matjip" / "values.yaml").read_text())
+    for entry in registry.LOCAL_ONLY:
+        assert entry.name not in values and entry.name not in deploy_checks.SERVICES
+        for environment in ("dev", "prod"):
+            assert not (HELM / "matjip" / "images" / environment / f"{entry.name}.yaml").exists()
+            appset = (REPO / "deploy" / "argocd" / f"applicationset-{environment}.yaml").read_text()
+            assert entry.name not in appset
+
+
 def test_the_conventions_tables_are_generated_from_it() -> None:
     text = (REPO / "docs" / "conventions.md").read_text()
     assert registry.markdown_process_table() in text, "run: python -m matjip_contracts.services --markdown"
@@ -56,7 +73,8 @@ def test_the_helm_values_describe_each_service_as_the_registry_does() -> None:
     values = yaml.safe_load((HELM / "matjip" / "values.yaml").read_text())
     chart = yaml.safe_load((HELM / "matjip" / "Chart.yaml").read_text())
     assert [d["alias"] for d in chart["dependencies"]] == NAMES
-    blocks = {k: v for k, v in values.items() if k not in ("global", "platform")}
+    # `web` is the web app's own block (templates/web.yaml), not a service.
+    blocks = {k: v for k, v in values.items() if k not in ("global", "platform", "web")}
     assert list(blocks) == NAMES
     for entry in registry.SERVICES:
         block = blocks[entry.name]
@@ -87,9 +105,9 @@ def test_gitops_and_release_files_list_every_service() -> None:
     for environment in ("dev", "prod"):
         appset = yaml.safe_load((REPO / "deploy" / "argocd" / f"applicationset-{environment}.yaml").read_text())
         elements = [e["service"] for e in appset["spec"]["generators"][0]["list"]["elements"]]
-        assert elements == ["platform", *NAMES]
+        assert elements == ["platform", *NAMES, "web"]
         pins = sorted(p.stem for p in (HELM / "matjip" / "images" / environment).glob("*.yaml"))
-        assert pins == sorted(NAMES)
+        assert pins == sorted([*NAMES, "web"])
     assert list(deploy_checks.SERVICES) == NAMES
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The GitOps image pins: deploy/helm/matjip/images/<env>/<service>.yaml, one file per service so that
-# each service is released (and its pull request merged) on its own, never in conflict with another's.
+# The GitOps image pins: deploy/helm/matjip/images/<env>/<service>.yaml, one file per service (and one for
+# the web app, "web") so that each is released (and its pull request merged) on its own, never in
+# conflict with another's.
 #   image-pins.sh set <env> <service> <tag> <digest>    # release workflow: after pushing and signing
 #   image-pins.sh promote <from-env> <to-env> [<service>...]   # promote workflow: dev -> prod, digest and all
 #   image-pins.sh commit <env> <service>                 # the commit the pinned image was built from
@@ -11,8 +12,11 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIR="${MATJIP_IMAGES_DIR:-$REPO/deploy/helm/matjip/images}"
-# What an image is built from, besides services/<name>/: a change to any of these rebuilds every service.
-SHARED=(libs pyproject.toml uv.lock deploy/docker)
+# What a service's image is built from, besides services/<name>/: a change to any of these rebuilds every
+# service.
+SHARED=(libs pyproject.toml uv.lock deploy/docker/Dockerfile deploy/docker/Dockerfile.dockerignore)
+# What the web app's image is built from (deploy/docker/web.Dockerfile): nothing of the services'.
+WEB_INPUTS=(web deploy/docker/web.Dockerfile deploy/docker/web.Dockerfile.dockerignore deploy/docker/web-nginx.conf)
 
 usage() { sed -n '2,8p' "$0" >&2; exit 2; }
 die() { echo "image-pins.sh: $*" >&2; exit 2; }
@@ -45,7 +49,11 @@ commit_of() {  # the commit of a sha-<commit> tag; nothing for "unreleased"
 }
 
 changed_since() {  # changed_since <service> <commit> <rev>: does the image's input differ?
-  ! git -C "$REPO" diff --quiet "$2" "$3" -- "services/$1" "${SHARED[@]}"
+  if [[ "$1" == web ]]; then
+    ! git -C "$REPO" diff --quiet "$2" "$3" -- "${WEB_INPUTS[@]}"
+  else
+    ! git -C "$REPO" diff --quiet "$2" "$3" -- "services/$1" "${SHARED[@]}"
+  fi
 }
 
 case "${1:-}" in

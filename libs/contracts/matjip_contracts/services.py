@@ -78,6 +78,30 @@ SERVICES: Final[tuple[ServiceEntry, ...]] = (
 BY_NAME: Final = {s.name: s for s in SERVICES}
 
 
+@dataclass(frozen=True)
+class LocalProcessEntry:
+    """A process only the local stack and the tests run: never an image, a chart block or a release."""
+
+    name: str
+    module: str  # `python -m <module> migrate|serve`, like a service
+    port: int  # the local stack adds its port offset
+    schema: str  # its own schema in the local database
+    role: str  # what it is, for the conventions' table
+
+    @property
+    def base_path(self) -> str:
+        """Where it serves its API, as every service does (so the edge routes it by prefix)."""
+        return f"/api/{self.name}"
+
+
+# The sandbox payment gateway (tools/sandbox-pg): a Toss-style PG that payment's adapter calls in the
+# local stack and in tests. It lives outside services/ so that no service image can contain it.
+SANDBOX_PG: Final = LocalProcessEntry(
+    "sandbox-pg", "matjip_sandbox_pg", 8190, "sandbox_pg", "local only: the sandbox payment gateway"
+)
+LOCAL_ONLY: Final[tuple[LocalProcessEntry, ...]] = (SANDBOX_PG,)
+
+
 def service(name: str) -> ServiceEntry:
     try:
         return BY_NAME[name]
@@ -96,6 +120,7 @@ def markdown_process_table() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     rows += [f"| {s.name} | `{s.module}` | {s.port} | `{s.schema}` | {s.profile} |" for s in SERVICES]
+    rows += [f"| {p.name} | `{p.module}` | {p.port} | `{p.schema}` | {p.role} |" for p in LOCAL_ONLY]
     return "\n".join(rows)
 
 

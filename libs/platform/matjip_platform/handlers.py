@@ -68,6 +68,11 @@ class EventHandlers(Generic[C]):
     def wants(self, event_type: str, event: Event) -> bool:
         return self._wanted.get(event_type, _always)(event)
 
+    def acts_on(self, envelope: Envelope) -> bool:
+        """Whether a consumed `envelope` takes effect here (and so leaves an inbox row): a handler exists for
+        its type and the handler's `only` filter takes it."""
+        return self.find(envelope.event_type) is not None and self.wants(envelope.event_type, envelope.parse())
+
     @property
     def topics(self) -> set[str]:
         return {model.topic for model in self._models.values()}

@@ -50,10 +50,12 @@ def runtime_of(request: Request) -> HttpRuntime:
     return cast(HttpRuntime, request.app.state.runtime)
 
 
-def components_of(kind: type[C]) -> Callable[[Request], C]:
-    """A FastAPI dependency giving routes the service's typed components (built at start-up)."""
+def components_of(kind: type[C]) -> Callable[[Request], Awaitable[C]]:
+    """A FastAPI dependency giving routes the service's typed components (built at start-up). Async, as
+    every dependency here: FastAPI runs a plain `def` dependency on a worker thread, a thread hop per
+    request for a dictionary lookup."""
 
-    def dependency(request: Request) -> C:
+    async def dependency(request: Request) -> C:
         return cast(C, request.app.state.components)
 
     dependency.__name__ = f"{kind.__name__.lower()}_components"

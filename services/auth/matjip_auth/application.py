@@ -207,17 +207,31 @@ class AuthService:
     async def log_out(self, principal: Principal, access_token: str, refresh_token: str | None) -> None:
         """Revoke the presented access token (every service's verifier checks the revocation key) and,
         when given, the caller's refresh-token family."""
-        now = self.clock()
-        expires_at = int(jwt.decode(access_token, options={"verify_signature": False})["exp"])
-        await self.redis.set(
-            revoked_access_key(principal.token_id), "1", ex=remaining_lifetime_seconds(expires_at, now)
-        )
+        await self._revoke_access_token(principal, access_token)
         if refresh_token:
             record = await self.refresh_tokens.find(refresh_token_digest(refresh_token))
             # Someone else's token is ignored: a caller acts on their own sessions only.
             if record is not None and record.user_id == principal.user_id:
                 await self.refresh_tokens.revoke_family(record.family_id, remember_seconds=self._refresh_seconds)
         log.info("logged_out", user_id=str(principal.user_id))
+
+    async def log_out_everywhere(self, principal: Principal, access_token: str) -> int:
+        """Revoke the presented access token and every refresh-token family (every device's session) of the
+        caller; how many sessions ended. Other devices' access tokens cannot be refreshed any more and
+        lapse within their short lifetime."""
+        await self._revoke_access_token(principal, access_token)
+        ended = await self.refresh_tokens.revoke_user_families(
+            principal.user_id, remember_seconds=self._refresh_seconds
+        )
+        log.info("logged_out_everywhere", user_id=str(principal.user_id), sessions=ended)
+        return ended
+
+    async def _revoke_access_token(self, principal: Principal, access_token: str) -> None:
+        now = self.clock()
+        expires_at = int(jwt.decode(access_token, options={"verify_signature": False})["exp"])
+        await self.redis.set(
+            revoked_access_key(principal.token_id), "1", ex=remaining_lifetime_seconds(expires_at, now)
+        )
 
     async def _start_session(self, account: Account) -> TokenPair:
         now = self.clock()

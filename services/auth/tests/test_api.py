@@ -238,6 +238,30 @@ async def test_logout_does_not_touch_someone_elses_refresh_token(
         assert (await refresh(client, them["refresh_token"])).status_code == 200
 
 
+async def test_logout_everywhere_ends_every_session_of_the_account_only(
+    auth: AuthUnderTest, unique_email: Callable[[], str]
+) -> None:
+    mine, theirs = unique_email(), unique_email()
+    async with auth.client() as client:
+        await sign_up(client, mine)
+        await sign_up(client, theirs)
+        phone, laptop, tablet = await log_in(client, mine), await log_in(client, mine), await log_in(client, mine)
+        rotated = (await refresh(client, tablet["refresh_token"])).json()  # a session that already rotated
+        someone_else = await log_in(client, theirs)
+
+        out = await client.post("/api/auth/logout-everywhere", headers=bearer(phone["access_token"]))
+        assert out.status_code == 204
+
+        assert problem_code(await client.get("/api/auth/me", headers=bearer(phone["access_token"]))) == "token_revoked"
+        for session in (phone, laptop, rotated):
+            assert problem_code(await refresh(client, session["refresh_token"])) == "refresh_token_revoked"
+        assert (await refresh(client, someone_else["refresh_token"])).status_code == 200
+        # A new login after it is a new session, untouched.
+        again = await log_in(client, mine)
+        assert (await refresh(client, again["refresh_token"])).status_code == 200
+        assert (await client.post("/api/auth/logout-everywhere")).status_code == 401
+
+
 async def test_me_and_logout_need_a_valid_token(auth: AuthUnderTest) -> None:
     async with auth.client() as client:
         missing = await client.get("/api/auth/me")

@@ -130,6 +130,12 @@ async def test_a_repeated_transition_notifies_once(notification: NotificationUnd
     again = await notification.moved(customer, store, order, S.READY, S.PREPARING)  # a new event id
     await notification.processed(first, again)
     assert [n["status"] for n in await notification.listed(customer)] == ["READY"]
+    # The repeat took no id: the next notification follows the first without a gap.
+    following = await notification.moved(customer, store, order, S.PICKED_UP, S.READY)
+    await notification.processed(following)
+    listed = await notification.listed(customer)
+    assert [n["status"] for n in listed] == ["READY", "PICKED_UP"]
+    assert listed[1]["id"] == listed[0]["id"] + 1
 
 
 async def test_the_token_may_come_in_the_query_for_eventsource(notification: NotificationUnderTest) -> None:

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from matjip_payment.api import payments, sandbox_mount
+from matjip_payment.api import payments
 from matjip_payment.components import PaymentComponents, build_components, close_components
 from matjip_payment.events.handlers import handlers
 from matjip_payment.reconciliation import reconcile
-from matjip_payment.settings import SANDBOX_MOUNT_PATH, PaymentSettings
+from matjip_payment.settings import PaymentSettings
 from matjip_platform.service import ServiceDefinition
 
 definition: ServiceDefinition[PaymentSettings, PaymentComponents] = ServiceDefinition(
@@ -17,10 +17,8 @@ definition: ServiceDefinition[PaymentSettings, PaymentComponents] = ServiceDefin
     schema="payment",
     settings_class=PaymentSettings,
     components=build_components,
-    routers=[payments.router, sandbox_mount.router],
+    routers=[payments.router],
     handlers=handlers,
     background=[reconcile],
     close=close_components,
-    # The sandbox PG is called by payment itself over loopback: one IP for every order.
-    rate_limit_exempt_prefixes=(SANDBOX_MOUNT_PATH,),
 )

@@ -1,6 +1,6 @@
-"""The payment service under test: running in-process against the real PostgreSQL, Kafka and Redis,
-served over real HTTP on a free loopback port too (its adapter calls the mounted sandbox PG through it),
-with a producer for order's commands and a live log of what payment publishes."""
+"""The payment service under test: running in-process against the real PostgreSQL, Kafka and Redis, its
+adapter calling the sandbox PG over real HTTP, with a producer for order's commands, a live log of what
+payment publishes and the sandbox's control API (scenarios, the charges it holds)."""
 
 import uuid
 from collections.abc import Iterable
@@ -19,13 +19,13 @@ from matjip_payment.reconciliation import ReconciliationReport, reconcile_once
 from matjip_platform.envelope import Envelope
 from matjip_platform.messaging_tables import outbox_events
 from matjip_platform.testing import ServiceUnderTest, TopicLog
-
-SANDBOX = "/api/payment/sandbox-pg"
+from matjip_sandbox_pg.client import Behaviour, Charge, SandboxPgClient
 
 
 @dataclass
 class PaymentUnderTest(ServiceUnderTest):
     events: TopicLog  # payment.events
+    pg: SandboxPgClient  # the sandbox PG's control API
 
     @property
     def components(self) -> PaymentComponents:
@@ -70,15 +70,11 @@ class PaymentUnderTest(ServiceUnderTest):
 
     # --- the sandbox PG ------------------------------------------------------------------------------
 
-    async def scenario(self, customer_id: uuid.UUID, behaviour: str) -> None:
-        response = await self.client.put(f"{SANDBOX}/scenarios/{customer_id}", json={"behaviour": behaviour})
-        assert response.status_code == 200, response.text
+    async def scenario(self, customer_id: uuid.UUID, behaviour: Behaviour) -> None:
+        await self.pg.set_scenario(customer_id, behaviour)
 
-    async def charges(self, order_id: uuid.UUID) -> list[dict[str, Any]]:
-        response = await self.client.get(f"{SANDBOX}/charges", params={"orderId": str(order_id)})
-        assert response.status_code == 200, response.text
-        charges: list[dict[str, Any]] = response.json()["charges"]
-        return charges
+    async def charges(self, order_id: uuid.UUID) -> list[Charge]:
+        return await self.pg.charges(order_id)
 
     async def charge_behind_payments_back(self, order_id: uuid.UUID, customer_id: uuid.UUID, amount: int) -> None:
         """A charge payment never heard of (as when the PG charged and the answer was lost): made straight at

@@ -1,5 +1,6 @@
 """The payment queries: who may see which payment."""
 
+import importlib.util
 import uuid
 
 import pytest
@@ -79,3 +80,17 @@ async def test_the_api_is_described(payment: PaymentUnderTest) -> None:
     response = await payment.client.get("/api/payment/openapi.json")
     assert response.status_code == 200
     assert {"/api/payment/payments", "/api/payment/payments/{order_id}"} <= set(response.json()["paths"])
+
+
+async def test_the_payment_process_holds_no_payment_gateway(payment: PaymentUnderTest) -> None:
+    """The sandbox PG once lived here, unauthenticated under /api/payment/sandbox-pg: it is its own program
+    now (tools/sandbox-pg), which no payment image contains (tests/deploy/test_image_contents.py)."""
+    old = "/api/payment/sandbox-pg"
+    for method, path in (("GET", f"{old}/charges"), ("PUT", f"{old}/scenarios/{uuid.uuid4()}")):
+        response = await payment.client.request(method, path, json={"behaviour": "decline"})
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert importlib.util.find_spec("matjip_payment.sandbox") is None
+    paths = set((await payment.client.get("/api/payment/openapi.json")).json()["paths"])
+    assert paths == {"/api/payment/payments", "/api/payment/payments/{order_id}"}
+    assert payment.service.runtime.rate_limit_exempt == ()  # every path of payment's API is rate limited

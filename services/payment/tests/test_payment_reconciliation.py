@@ -14,6 +14,7 @@ from matjip_payment.gateway.toss import TossPaymentsGateway
 from matjip_payment.reconciliation import reconcile
 from matjip_payment.repository import refunds
 from matjip_platform.testing import poll
+from matjip_sandbox_pg.client import Behaviour
 
 from .harness import PaymentUnderTest
 
@@ -37,15 +38,15 @@ async def test_an_unknown_charge_of_a_cancelled_order_is_recorded_then_refunded(
     intent = await payment.payment(order_id)
     assert intent["status"] == "REFUNDED" and intent["customer_id"] == str(customer)
     [charge] = await payment.charges(order_id)
-    assert charge["status"] == "CANCELED"
+    assert charge.status == "CANCELED"
 
 
 async def test_a_charge_behind_a_failed_intent_is_published_and_order_can_refund_it(payment: PaymentUnderTest) -> None:
     customer = uuid.uuid4()
-    await payment.scenario(customer, "decline")
+    await payment.scenario(customer, Behaviour.DECLINE)
     order_id, _ = await payment.authorize(customer, amount=8000)
     await payment.events.wait_for(FAILED, key=order_id)
-    await payment.scenario(customer, "approve")
+    await payment.scenario(customer, Behaviour.APPROVE)
     await payment.charge_behind_payments_back(order_id, customer, amount=8000)
 
     report = await payment.reconcile()

@@ -10,6 +10,7 @@ from matjip_contracts.events.common import OrderStatus
 from matjip_contracts.events.payment import AuthorizePayment, RefundPayment
 from matjip_contracts.topics import PAYMENT_COMMANDS
 from matjip_payment.domain.gateway import idempotency_key
+from matjip_sandbox_pg.client import Behaviour
 
 from .harness import PaymentUnderTest
 
@@ -33,13 +34,13 @@ async def test_approved_payment_is_authorized_with_one_charge(payment: PaymentUn
     assert authorized.payload == {"order_id": str(order_id), "payment_id": intent["payment_id"], "amount": 23500}
     assert intent["status"] == "AUTHORIZED" and intent["customer_id"] == str(customer)
     [charge] = await payment.charges(order_id)
-    assert charge["status"] == "DONE" and charge["amount"] == 23500 and charge["customerId"] == str(customer)
-    assert charge["idempotencyKey"] == idempotency_key(order_id, "confirm")
+    assert charge.status == "DONE" and charge.amount == 23500 and charge.customer_id == customer
+    assert charge.idempotency_key == idempotency_key(order_id, "confirm")
 
 
 async def test_declined_payment_fails_with_the_reason_and_charges_nothing(payment: PaymentUnderTest) -> None:
     customer = uuid.uuid4()
-    await payment.scenario(customer, "decline")
+    await payment.scenario(customer, Behaviour.DECLINE)
     order_id, _ = await payment.authorize(customer)
 
     [failed] = await payment.events.wait_for(FAILED, key=order_id)
@@ -52,7 +53,7 @@ async def test_declined_payment_fails_with_the_reason_and_charges_nothing(paymen
 
 async def test_a_timeout_is_retried_and_charges_once(payment: PaymentUnderTest) -> None:
     customer = uuid.uuid4()
-    await payment.scenario(customer, "timeout_then_approve")
+    await payment.scenario(customer, Behaviour.TIMEOUT_THEN_APPROVE)
     timeouts_before = gateway_requests("confirm", "timeout")
     order_id, _ = await payment.authorize(customer)
 
@@ -87,14 +88,14 @@ async def test_refund_payment_twice_refunds_once(payment: PaymentUnderTest) -> N
     [refunded] = await payment.events.wait_for(REFUNDED, key=order_id)
     assert refunded.payload["amount"] == 12000
     [charge] = await payment.charges(order_id)
-    assert charge["status"] == "CANCELED" and charge["cancelReason"] == "store_rejected"
+    assert charge.status == "CANCELED" and charge.cancel_reason == "store_rejected"
     assert (await payment.payment(order_id))["status"] == "REFUNDED"
     assert await payment.outbox(order_id) == [AUTHORIZED, REFUNDED]
 
 
 async def test_refund_of_nothing_charged_publishes_nothing(payment: PaymentUnderTest) -> None:
     customer = uuid.uuid4()
-    await payment.scenario(customer, "decline")
+    await payment.scenario(customer, Behaviour.DECLINE)
     order_id, _ = await payment.authorize(customer)
     await payment.events.wait_for(FAILED, key=order_id)
 
@@ -120,13 +121,13 @@ async def test_fail_after_charge_is_found_out_then_refunded_when_the_order_is_ca
     payment: PaymentUnderTest,
 ) -> None:
     customer = uuid.uuid4()
-    await payment.scenario(customer, "fail_after_charge")
+    await payment.scenario(customer, Behaviour.FAIL_AFTER_CHARGE)
     order_id, _ = await payment.authorize(customer, amount=15000)
 
     # The PG answered 500 after charging; the adapter asked it and learned of the charge.
     await payment.events.wait_for(AUTHORIZED, key=order_id)
     [charge] = await payment.charges(order_id)
-    assert charge["status"] == "DONE"
+    assert charge.status == "DONE"
 
     cancelled = await payment.order_status(order_id, customer, OrderStatus.CANCELLED)
     await payment.processed(cancelled)
@@ -135,6 +136,6 @@ async def test_fail_after_charge_is_found_out_then_refunded_when_the_order_is_ca
 
     await payment.events.wait_for(REFUNDED, key=order_id)
     [charge] = await payment.charges(order_id)
-    assert charge["status"] == "CANCELED"
+    assert charge.status == "CANCELED"
     assert order_id not in (await payment.reconcile()).refunded  # a second pass has nothing left to do
     assert await payment.outbox(order_id) == [AUTHORIZED, REFUNDED]

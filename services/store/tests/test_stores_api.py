@@ -95,6 +95,20 @@ async def test_delivers_to_filters_by_the_delivery_circle(store: StoreUnderTest,
     assert problem(half, 422, "validation_failed")["errors"][0]["field"] == "lng"
 
 
+async def test_search_by_name_matches_any_part_of_it_ignoring_case(store: StoreUnderTest, owner: Caller) -> None:
+    for name in ("Hongdae Tteokbokki", "Tteok 100%", "Sinchon Kimbap", "엽기떡볶이 홍대점"):
+        await store.create_store(owner, name=name)
+    tteok = await listed(store, f"owner_id={owner.user_id}&q=TTEOK")
+    assert [s["name"] for s in tteok["items"]] == ["Hongdae Tteokbokki", "Tteok 100%"]
+    assert tteok["total"] == 2
+    korean = await listed(store, f"owner_id={owner.user_id}&q=%EB%96%A1%EB%B3%B6%EC%9D%B4")  # 떡볶이
+    assert [s["name"] for s in korean["items"]] == ["엽기떡볶이 홍대점"]
+    # LIKE's wildcards are matched as themselves, not as patterns.
+    percent = await listed(store, f"owner_id={owner.user_id}&q=%25")
+    assert [s["name"] for s in percent["items"]] == ["Tteok 100%"]
+    problem(await store.client.get("/api/store/stores?q="), 422, "validation_failed")
+
+
 async def test_stores_are_paginated(store: StoreUnderTest, owner: Caller) -> None:
     names = [f"Branch {n}" for n in range(5)]
     for name in names:

@@ -180,6 +180,31 @@ async def test_an_address_is_edited_field_by_field(user: UserUnderTest) -> None:
     assert (await address_book(user, user_id))[0] == body
 
 
+async def test_an_address_keeps_where_it_is_on_the_map_until_told_to_forget(user: UserUnderTest) -> None:
+    user_id = await registered(user)
+    client, me = user.service.client, user.auth(user_id)
+    city_hall = {"lat": 37.5665, "lng": 126.978}
+    home = await add_address(user, user_id, HOME | {"location": city_hall})
+    assert home["location"] == city_hall
+    office = await add_address(user, user_id, OFFICE)
+    assert office["location"] is None
+
+    moved = await client.patch(
+        f"/api/user/me/addresses/{office['address_id']}", json={"location": {"lat": 37.5, "lng": 127.03}}, headers=me
+    )
+    assert moved.json()["location"] == {"lat": 37.5, "lng": 127.03}
+    renamed = await client.patch(f"/api/user/me/addresses/{home['address_id']}", json={"label": "집"}, headers=me)
+    assert renamed.json()["location"] == city_hall  # untouched when not sent
+    forgot = await client.patch(f"/api/user/me/addresses/{home['address_id']}", json={"location": None}, headers=me)
+    assert forgot.json()["location"] is None
+
+    for location, field in [({"lat": 91, "lng": 0}, "location.lat"), ({"lat": 37.5}, "location.lng")]:
+        refused = await client.post("/api/user/me/addresses", json=PARENTS | {"location": location}, headers=me)
+        assert refused.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+    assert len(await address_book(user, user_id)) == 2
+
+
 async def test_an_invalid_new_address_names_the_field_and_is_not_stored(user: UserUnderTest) -> None:
     user_id = await registered(user)
     refused = await user.service.client.post(

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
-from matjip_devstack import config
+from matjip_devstack import config, web
 from matjip_devstack.edge import parse_upstreams, spawn_edge, web_root_default
 from matjip_devstack.edge_control import ROUTING_FILE, EdgeControl
 from matjip_devstack.infra import ensure_infra, stop_infra
@@ -39,8 +40,8 @@ from matjip_devstack.progress import StartupProgress
 from matjip_devstack.prometheus import Prometheus
 from matjip_devstack.redis_server import Redis
 from matjip_devstack.replicas import Replicas, load_counts, save_counts
-from matjip_devstack.secrets import admin_env, auth_env
-from matjip_devstack.services import SERVICES
+from matjip_devstack.secrets import admin_env, auth_env, sandbox_pg_key
+from matjip_devstack.services import PROCESSES, SERVICES
 from matjip_devstack.stack import ServiceStack, parse_replicas
 from matjip_devstack.topics import end_offsets, run_sync
 from matjip_devstack.zipkin import Zipkin
@@ -128,9 +129,11 @@ def service_stack(*, starting: bool = False, observability: bool = False,
     # The platform exports traces to Zipkin when MATJIP_ZIPKIN_ENDPOINT is set (OTLP needs a collector).
     env = {"MATJIP_ZIPKIN_ENDPOINT": f"{Zipkin().url()}/api/v2/spans"} if observability else {}
     # Only a start needs (and so creates) the dev secrets.
-    service_env = {"auth": auth_env()} if starting else {}
     counts = replicas if replicas is not None else load_counts(RUN)
-    return ServiceStack(env, LOGS, pid_dir=RUN, service_env=service_env, replicas=counts)
+    if not starting:
+        return ServiceStack(env, LOGS, pid_dir=RUN, replicas=counts)
+    return ServiceStack(env, LOGS, pid_dir=RUN, service_env={"auth": auth_env()}, replicas=counts,
+                        sandbox_pg_key=sandbox_pg_key())
 
 
 # --- up / down --------------------------------------------------------------------------------------
@@ -141,7 +144,7 @@ def _print_table(stack: ServiceStack | None, services: Sequence[str], observabil
     if stack is not None:
         edge = f"http://{config.HOST}:{config.EDGE_PORT}"
         rows.append(("edge", f"{edge}/api/<service>/..."))
-        for svc in SERVICES:
+        for svc in PROCESSES:
             if svc.name in services:
                 direct = ", ".join(stack.url(n) for n in stack.instances(svc.name))
                 rows.append((svc.name, f"{edge}/api/{svc.name}/  (direct {direct}, docs {edge}/api/{svc.name}/docs)"))
@@ -203,8 +206,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         if not args.infra_only:
             counts = _wanted_replicas(args.replicas)
             stack = service_stack(starting=True, observability=observability, replicas=counts)
-            services = [s.name for s in SERVICES if s.installed()]
-            missing = [s.name for s in SERVICES if not s.installed()]
+            services = [s.name for s in PROCESSES if s.installed()]
+            missing = [s.name for s in PROCESSES if not s.installed()]
             if missing:
                 print(f"warning: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
             new = [n for n in services if not stack.running_instances(n)]
@@ -217,9 +220,18 @@ def cmd_up(args: argparse.Namespace) -> int:
                 if step.endswith(" ready"):
                     not_ready.discard(step.removesuffix(" ready"))
 
-            with progress.waiting_for(lambda: f"services to be ready: {', '.join(sorted(not_ready))}"):
-                stack.migrate_and_start(services, progress=track)
-            save_counts(RUN, stack.replicas)
+            # The web app builds (npm ci the first time) while the services migrate and start.
+            builder = ThreadPoolExecutor(1, thread_name_prefix="web-build")
+            try:
+                web_build = builder.submit(web.ensure_built, progress)
+                with progress.waiting_for(lambda: f"services to be ready: {', '.join(sorted(not_ready))}"):
+                    stack.migrate_and_start(services, progress=track)
+                save_counts(RUN, stack.replicas)
+                with progress.waiting_for("the web app's build (npm ci, vite build)"):
+                    if web_build.result():
+                        progress("web app built (web/dist)")
+            finally:
+                builder.shutdown(wait=False, cancel_futures=True)
             if start_edge(stack.upstreams(services)):
                 started.append(("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)))
             progress("edge (nginx) ready")
@@ -317,7 +329,7 @@ def stop_everything(verbose: bool = True) -> list[str]:
         stopped.append("supervisor")
     stack = service_stack() if RUN.exists() else None
     if stack is not None:
-        for svc in SERVICES:
+        for svc in PROCESSES:
             stopped += stack.running_instances(svc.name)
         stack.stop_all()
     components: list[tuple[str, Callable[[], bool]]] = [
@@ -362,7 +374,7 @@ def cmd_status(_: argparse.Namespace) -> int:
     control = edge_control()
     routing = control.routing() if control is not None else None
     routed = control.settings() if control is not None else None
-    for svc in SERVICES:
+    for svc in PROCESSES:
         if not svc.installed():
             rows.append((svc.name, "not installed", ""))
             continue
@@ -548,6 +560,22 @@ def _step(title: str, argv: Sequence[str], env: dict[str, str]) -> int:
     return subprocess.run(list(argv), cwd=ROOT, env=env, stdin=subprocess.DEVNULL).returncode
 
 
+def _web_checks(env: dict[str, str]) -> list[str]:
+    """The web app's build (which its browser tests load), type check, lint and unit tests; what failed."""
+    print("\n=== web: npm ci and vite build when their inputs changed, Chromium for the browser tests", flush=True)
+    try:
+        web.ensure_built()
+        web.ensure_chromium()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return ["web build"]
+    failed = []
+    for title, script in (("web typecheck", "typecheck"), ("web lint", "lint"), ("web unit tests", "test")):
+        if _step(title, ["npm", "--prefix", "web", "run", "--silent", script], env) != 0:
+            failed.append(title)
+    return failed
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     ensure_dirs()
     py = sys.executable
@@ -565,9 +593,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             failed.append("ruff")
         if _step("mypy", [py, "-m", "mypy", *mypy_targets()], env) != 0:
             failed.append("mypy")
+        failed += _web_checks(env)
         if failed:
             # Said before pytest so that pytest's own summary stays the last line of the run.
-            print(f"\n{' and '.join(failed)} failed: the run will exit non-zero", flush=True)
+            print(f"\n{', '.join(failed)} failed: the run will exit non-zero", flush=True)
         code = _step("pytest", [py, "-m", "pytest", *args.pytest_args], env)
     finally:
         if infra.started:
@@ -649,7 +678,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="no simulated owner at the demo store: you run it in the app as the demo owner")
     demo.set_defaults(func=cmd_demo)
 
-    test = sub.add_parser("test", help="ruff, mypy and pytest on the whole tree, infrastructure included")
+    test = sub.add_parser(
+        "test", help="ruff, mypy, the web app's checks and pytest on the whole tree, infrastructure included"
+    )
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest")
     test.set_defaults(func=cmd_test)
 

@@ -24,6 +24,14 @@ PROMETHEUS_PORT = offset_port(59090)
 ZIPKIN_PORT = offset_port(59411)
 EDGE_PORT = offset_port(8080)
 
+# Said here, not as a Java stack trace from Kafka's storage tool halfway through `./matjip up`.
+_HIGHEST = max(POSTGRES_PORT, REDIS_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, PROMETHEUS_PORT, ZIPKIN_PORT)
+if _HIGHEST > 65535:
+    raise ValueError(
+        f"MATJIP_DEVSTACK_PORT_OFFSET={PORT_OFFSET} puts the local infrastructure on ports up to {_HIGHEST}; "
+        f"the largest offset that fits is {PORT_OFFSET + 65535 - _HIGHEST}"
+    )
+
 DATABASE = "matjip"
 DB_USER = "matjip"
 

@@ -39,7 +39,7 @@ from matjip_devstack import config
 from matjip_devstack.packages import apt_install
 from matjip_devstack.paths import ROOT, RUN
 from matjip_devstack.processes import Handle, StackError, spawn
-from matjip_devstack.services import SERVICES
+from matjip_devstack.services import PROCESSES
 
 WEB_DIST = ROOT / "web" / "dist"
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -70,7 +70,7 @@ def default_upstreams() -> dict[str, list[str]]:
     raw = os.environ.get("MATJIP_EDGE_UPSTREAMS")
     if raw:
         return parse_upstreams(raw)
-    return {s.name: [f"http://{config.HOST}:{s.port}"] for s in SERVICES}
+    return {s.name: [f"http://{config.HOST}:{s.port}"] for s in PROCESSES}
 
 
 def parse_upstreams(raw: str) -> dict[str, list[str]]:

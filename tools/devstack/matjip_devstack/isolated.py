@@ -1,7 +1,8 @@
 """A whole platform of its own, beside any dev stack: for end-to-end tests and benchmarks.
 
-Its own database, Kafka topic prefix, ports, signing keys and admin account; every service as a real
-process behind the dev edge; spans to the local Zipkin. Everything it made is removed on exit.
+Its own database, Kafka topic prefix, ports, signing keys and admin account; every service and the
+sandbox payment gateway (with a merchant key of its own) as real processes behind the dev edge; spans to
+the local Zipkin. Everything it made is removed on exit.
 
 With `replicas` ({"order": 2, ...}), services run several processes behind the edge (each on a port of its
 own), and `supervise` adds the edge's active health checks (matjip_devstack.supervisor), as `./matjip up
@@ -22,7 +23,7 @@ import httpx
 from matjip_devstack.edge import spawn_edge, web_root_default
 from matjip_devstack.infra import Infra, ensure_infra
 from matjip_devstack.processes import Handle, StackError, spawn
-from matjip_devstack.services import SERVICES
+from matjip_devstack.services import PROCESSES
 from matjip_devstack.stack import ServiceStack, free_ports, instance_name
 from matjip_devstack.testing import create_test_database, create_topic_prefix, delete_topic_prefix, drop_test_database
 from matjip_devstack.zipkin import Zipkin
@@ -56,8 +57,8 @@ def isolated_platform(
     work_dir: Path, env: Mapping[str, str] | None = None, *, replicas: Mapping[str, int] | None = None,
     supervise: bool = False,
 ) -> Iterator[IsolatedPlatform]:
-    """Start every service (and the edge) against fresh resources; stop and clean up on exit."""
-    names = [s.name for s in SERVICES]
+    """Start every service, the sandbox PG and the edge against fresh resources; stop and clean up on exit."""
+    names = [s.name for s in PROCESSES]
     counts = dict.fromkeys(names, 1) | dict(replicas or {})
     instances = [instance_name(n, k) for n in names for k in range(1, counts[n] + 1)]
     infra = ensure_infra()

@@ -28,6 +28,7 @@ DEVSTACK_DIR: Path = Path(__file__).resolve().parent.parent
 ADMIN_ENV: Path = DATA / "admin.env"
 DEMO_ENV: Path = DATA / "demo.env"  # the demo city's accounts (matjip_demo.accounts)
 KEY_DIR: Path = DATA / "keys"
+SANDBOX_PG_KEY: Path = DATA / "sandbox-pg.key"
 
 
 def ensure_dirs() -> None:

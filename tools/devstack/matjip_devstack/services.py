@@ -26,11 +26,18 @@ class ServiceSpec:
             return False
 
 
-# Read from the one registry (matjip_contracts.services); the local stack only adds its port offset.
-SERVICES: tuple[ServiceSpec, ...] = tuple(
-    ServiceSpec(entry.name, entry.module, entry.port + config.PORT_OFFSET, entry.schema) for entry in registry.SERVICES
-)
-BY_NAME: Mapping[str, ServiceSpec] = {s.name: s for s in SERVICES}
+def _here(entry: registry.ServiceEntry | registry.LocalProcessEntry) -> ServiceSpec:
+    """A registry entry as this stack runs it: the registry's port plus the stack's port offset."""
+    return ServiceSpec(entry.name, entry.module, entry.port + config.PORT_OFFSET, entry.schema)
+
+
+# Read from the one registry (matjip_contracts.services).
+SERVICES: tuple[ServiceSpec, ...] = tuple(_here(entry) for entry in registry.SERVICES)
+# What the local stack runs beside the services and no cluster ever does: the sandbox payment gateway.
+LOCAL_PROCESSES: tuple[ServiceSpec, ...] = tuple(_here(entry) for entry in registry.LOCAL_ONLY)
+# Everything `./matjip up` starts, migrates and routes through the edge.
+PROCESSES: tuple[ServiceSpec, ...] = SERVICES + LOCAL_PROCESSES
+BY_NAME: Mapping[str, ServiceSpec] = {s.name: s for s in PROCESSES}
 
 
 def spec(name: str) -> ServiceSpec:
@@ -57,9 +64,19 @@ def base_env() -> dict[str, str]:
     }
 
 
-# Settings only the local stack gives a service: payment runs against the sandbox payment gateway here
-# (and refuses to anywhere but local and dev).
-LOCAL_SERVICE_ENV: Mapping[str, Mapping[str, str]] = {"payment": {"MATJIP_PAYMENT_GATEWAY": "sandbox"}}
+def local_process_env(name: str, ports: Mapping[str, int], sandbox_pg_key: str) -> dict[str, str]:
+    """Settings only the local stack gives: payment pays through the sandbox PG (its one Toss-style adapter
+    at the sandbox's URL), and both hold the same merchant key, made at start."""
+    if name == "payment":
+        sandbox = registry.SANDBOX_PG
+        return {
+            "MATJIP_PAYMENT_GATEWAY": "sandbox",
+            "MATJIP_PAYMENT_GATEWAY_BASE_URL": f"http://{config.HOST}:{ports[sandbox.name]}{sandbox.base_path}",
+            "MATJIP_PAYMENT_GATEWAY_SECRET_KEY": sandbox_pg_key,
+        }
+    if name == registry.SANDBOX_PG.name:
+        return {"MATJIP_SANDBOX_PG_SECRET_KEY": sandbox_pg_key}
+    return {}
 
 
 def jwks_url(auth_port: int) -> str:

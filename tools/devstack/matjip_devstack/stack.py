@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -37,7 +38,8 @@ from alembic.script import ScriptDirectory
 from matjip_devstack import config
 from matjip_devstack.paths import LOGS, ROOT
 from matjip_devstack.processes import Handle, StackError, log_tail, read_pidfile, spawn
-from matjip_devstack.services import LOCAL_SERVICE_ENV, SERVICES, base_env, jwks_url, spec
+from matjip_devstack.secrets import new_sandbox_pg_key
+from matjip_devstack.services import PROCESSES, base_env, jwks_url, local_process_env, spec
 from matjip_devstack.topics import run_sync
 
 Progress = Callable[[str], None]  # told each step as it completes ("auth migrated", "auth ready")
@@ -78,16 +80,30 @@ def parse_replicas(values: Iterable[str], services: Iterable[str]) -> dict[str, 
     return {name: named.get(name, default) for name in known}
 
 
+# Below Linux's ephemeral range (32768-60999), which the kernel hands out as source ports of outgoing
+# connections: a port picked there could be taken by one before its process binds it, tens of seconds
+# later on a loaded machine. Above every fixed port of the local stack (services 81xx, edge 8080, plus
+# the offset), below its infrastructure (55432 and up).
+PICKED_PORTS = (20000, 32767)
+
+
 def free_ports(names: Iterable[str]) -> dict[str, int]:
     """Unused loopback ports for the given services, so tests don't clash with a running dev stack."""
     socks: list[socket.socket] = []
     ports: dict[str, int] = {}
+    pick = random.SystemRandom()
     try:
         for name in names:
-            s = socket.socket()
-            s.bind((config.HOST, 0))
-            socks.append(s)  # held open until all are chosen, so no two names get the same port
-            ports[name] = s.getsockname()[1]
+            while name not in ports:
+                port = pick.randint(*PICKED_PORTS)
+                s = socket.socket()
+                try:
+                    s.bind((config.HOST, port))
+                except OSError:
+                    s.close()
+                    continue
+                socks.append(s)  # held open until all are chosen, so no two names get the same port
+                ports[name] = port
     finally:
         for s in socks:
             s.close()
@@ -95,13 +111,14 @@ def free_ports(names: Iterable[str]) -> dict[str, int]:
 
 
 class ServiceStack:
-    """Migrates, starts, health-checks and stops services (`python -m matjip_<name> ...`).
+    """Migrates, starts, health-checks and stops the services and the sandbox PG (`python -m <module> ...`).
 
-    `env_overrides` wins over the local-stack defaults for every service; `ports` overrides the
-    conventions' ports (by instance name; MATJIP_JWKS_URL follows auth's port unless overridden);
-    `service_env` adds variables for one service only (auth's keys and admin account); `replicas` says how
-    many processes each service runs (default 1); with `pid_dir`, processes are recorded in pid files so
-    another command (`./matjip down`) can stop them.
+    `env_overrides` wins over the local-stack defaults for every process; `ports` overrides the
+    conventions' ports (by instance name; MATJIP_JWKS_URL follows auth's port and payment's gateway URL
+    the sandbox PG's, unless overridden); `service_env` adds variables for one process only (auth's keys
+    and admin account); `replicas` says how many processes each runs (default 1); `sandbox_pg_key` is the
+    merchant key payment and the sandbox PG share (a new one per stack unless given); with `pid_dir`,
+    processes are recorded in pid files so another command (`./matjip down`) can stop them.
     """
 
     def __init__(
@@ -113,15 +130,17 @@ class ServiceStack:
         pid_dir: Path | None = None,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
         replicas: Mapping[str, int] | None = None,
+        sandbox_pg_key: str | None = None,
         python: str = sys.executable,
         cwd: Path = ROOT,
     ) -> None:
         self.env_overrides = dict(env_overrides or {})
         self.log_dir = log_dir
-        self.ports = {s.name: s.port for s in SERVICES} | dict(ports or {})
+        self.ports = {s.name: s.port for s in PROCESSES} | dict(ports or {})
+        self.sandbox_pg_key = sandbox_pg_key or new_sandbox_pg_key()
         self.pid_dir = pid_dir
         self.service_env = {k: dict(v) for k, v in (service_env or {}).items()}
-        self.replicas = {s.name: 1 for s in SERVICES} | dict(replicas or {})
+        self.replicas = {s.name: 1 for s in PROCESSES} | dict(replicas or {})
         self.python = python
         self.cwd = cwd
         self._handles: dict[str, Handle] = {}
@@ -150,7 +169,7 @@ class ServiceStack:
 
     def upstreams(self, services: Iterable[str] | None = None) -> dict[str, list[str]]:
         """Every wanted instance's base URL, per service: what the edge balances across."""
-        wanted = list(services) if services is not None else [s.name for s in SERVICES]
+        wanted = list(services) if services is not None else [s.name for s in PROCESSES]
         return {service: [self.url(n) for n in self.instances(service)] for service in wanted}
 
     def log_path(self, name: str) -> Path:
@@ -166,7 +185,7 @@ class ServiceStack:
             "MATJIP_JWKS_URL": jwks_url(self.ports["auth"]),
             "PYTHONUNBUFFERED": "1",
         }
-        env |= LOCAL_SERVICE_ENV.get(service, {})
+        env |= local_process_env(service, self.ports, self.sandbox_pg_key)
         return env | self.env_overrides | self.service_env.get(service, {})
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -277,9 +296,9 @@ class ServiceStack:
     def migrate_and_start(
         self, names: Iterable[str] | None = None, timeout: float = 90.0, progress: Progress | None = None
     ) -> None:
-        """Migrate (unless already at head), start every replica of and wait for the given services
+        """Migrate (unless already at head), start every replica of and wait for the given processes
         (default: all)."""
-        wanted = list(names) if names is not None else [s.name for s in SERVICES]
+        wanted = list(names) if names is not None else [s.name for s in PROCESSES]
         tell = progress or (lambda _: None)
 
         def bring_up(service: str) -> None:
@@ -319,9 +338,9 @@ class ServiceStack:
         self._forget(name)
 
     def stop_all(self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT) -> None:
-        """Stop every running instance of the given services (default: all) at once, so they drain in
+        """Stop every running instance of the given processes (default: all) at once, so they drain in
         parallel."""
-        wanted = list(names) if names is not None else [s.name for s in SERVICES]
+        wanted = list(names) if names is not None else [s.name for s in PROCESSES]
         instances = [n for service in wanted for n in self.running_instances(service)]
         handles = [(n, h) for n in instances if (h := self.handle(n)) is not None]
         for _, handle in handles:

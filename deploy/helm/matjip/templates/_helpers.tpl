@@ -48,3 +48,18 @@ Called with (dict "svc" <service values> "global" <its global>: the service char
 {{ $repo }}:{{ $svc.image.tag | default $g.image.tag }}
 {{- end -}}
 {{- end }}
+
+{{/* The web app's labels (templates/web.yaml). */}}
+{{- define "web.selectorLabels" -}}
+app.kubernetes.io/name: web
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{- define "web.labels" -}}
+{{ include "web.selectorLabels" .root }}
+app.kubernetes.io/part-of: matjip
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/version: {{ .tag | trunc 63 | quote }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+{{- end }}

@@ -25,7 +25,7 @@ from matjip_platform.http import CurrentPrincipal, components_of, require_role
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-def auth_service(components: Annotated[AuthComponents, Depends(components_of(AuthComponents))]) -> AuthService:
+async def auth_service(components: Annotated[AuthComponents, Depends(components_of(AuthComponents))]) -> AuthService:
     return components.service
 
 
@@ -86,6 +86,12 @@ async def refresh(body: RefreshRequest, response: Response, auth: Auth) -> Token
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def log_out(principal: CurrentPrincipal, request: Request, auth: Auth, body: LogoutRequest | None = None) -> None:
     await auth.log_out(principal, _bearer_token(request), body.refresh_token if body else None)
+
+
+@router.post("/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT)
+async def log_out_everywhere(principal: CurrentPrincipal, request: Request, auth: Auth) -> None:
+    """Sign out on every device: this access token and every refresh token of the account are revoked."""
+    await auth.log_out_everywhere(principal, _bearer_token(request))
 
 
 @router.get("/me")

@@ -2,7 +2,8 @@
 
 Keys: `auth:refresh-token:<sha256>` (hash: family_id, user_id, status, expires_at) lives until the token
 would expire, so a rotated token presented again is still recognised as reuse; `auth:refresh-family:<id>`
-(hash: user_id, revoked) lives as long as its newest token.
+(hash: user_id, revoked) lives as long as its newest token; `auth:user-families:<user_id>` (set of family
+ids) lets "sign out everywhere" find every session of a user, and lives as long as the newest of them.
 """
 
 from collections.abc import Mapping
@@ -30,6 +31,10 @@ def _token_key(digest: str) -> str:
 
 def _family_key(family_id: str) -> str:
     return f"auth:refresh-family:{family_id}"
+
+
+def _user_families_key(user_id: UUID) -> str:
+    return f"auth:user-families:{user_id}"
 
 
 def _text(raw: Mapping[Any, Any]) -> dict[str, str]:
@@ -80,6 +85,8 @@ class RefreshTokenStore:
             pipe.expireat(_family_key(family_id), expires_at)
             pipe.hset(_token_key(digest), mapping=_token_fields(family_id, user_id, expires_at))
             pipe.expireat(_token_key(digest), expires_at)
+            pipe.sadd(_user_families_key(user_id), family_id)
+            pipe.expireat(_user_families_key(user_id), expires_at)
             await pipe.execute()
         return family_id
 
@@ -111,6 +118,7 @@ class RefreshTokenStore:
                         )
                         pipe.expireat(_token_key(new_digest), expires_at)
                         pipe.expireat(_family_key(record.family_id), expires_at, gt=True)
+                        pipe.expireat(_user_families_key(record.user_id), expires_at, gt=True)
                     elif record is not None and verdict is RefreshVerdict.REUSED:
                         pipe.hset(_family_key(record.family_id), "revoked", "1")
                     await pipe.execute()
@@ -125,3 +133,15 @@ class RefreshTokenStore:
             pipe.hset(_family_key(family_id), "revoked", "1")
             pipe.expire(_family_key(family_id), remember_seconds, nx=True)
             await pipe.execute()
+
+    async def revoke_user_families(self, user_id: UUID, *, remember_seconds: int) -> int:
+        """Revoke every family (session) of the user; how many there were."""
+        members = await self.redis.smembers(_user_families_key(user_id))
+        family_ids = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for family_id in family_ids:
+                pipe.hset(_family_key(family_id), "revoked", "1")
+                pipe.expire(_family_key(family_id), remember_seconds, nx=True)
+            pipe.delete(_user_families_key(user_id))
+            await pipe.execute()
+        return len(family_ids)

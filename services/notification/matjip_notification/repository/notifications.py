@@ -15,23 +15,36 @@ from matjip_notification.repository.tables import (
     notifications,
     order_summaries,
     pending_owner_notifications,
-    recipient_sequences,
     store_owners,
 )
 from matjip_platform.sql import insert_unless_present
 
-# Upserts written so that SQLAlchemy compiles them once (see matjip_platform.sql).
-_NEXT_SEQ = (
+# Written so that SQLAlchemy compiles them once (see matjip_platform.sql).
+#
+# One round trip per delivery: unless the recipient already has this notification (its dedup key), take
+# the recipient's next id and store it. The sequence upsert locks the recipient's row until commit: two
+# transactions notifying one recipient commit their ids in increasing order, so a reader never sees id N
+# before id N-1. A notification already delivered takes no id.
+_DELIVER = (
     text(
-        "INSERT INTO recipient_sequences (recipient_id, last_seq) VALUES (:recipient_id, 1)"
+        "WITH fresh AS ("
+        " SELECT NOT EXISTS (SELECT 1 FROM notifications WHERE recipient_id = :recipient_id"
+        " AND dedup_key = :dedup_key) AS yes),"
+        " next AS ("
+        " INSERT INTO recipient_sequences (recipient_id, last_seq) SELECT :recipient_id, 1 FROM fresh WHERE yes"
         " ON CONFLICT (recipient_id) DO UPDATE SET last_seq = recipient_sequences.last_seq + 1"
-        " RETURNING last_seq"
+        " RETURNING last_seq)"
+        " INSERT INTO notifications (recipient_id, seq, kind, order_id, dedup_key, payload)"
+        " SELECT :recipient_id, last_seq, :kind, :order_id, :dedup_key, :payload FROM next"
+        " ON CONFLICT DO NOTHING RETURNING seq"
     )
-    .bindparams(bindparam("recipient_id", type_=recipient_sequences.c.recipient_id.type))
-    .columns(recipient_sequences.c.last_seq)
-)
-_INSERT = insert_unless_present(
-    notifications, ("recipient_id", "seq", "kind", "order_id", "dedup_key", "payload"), returning=("seq",)
+    .bindparams(
+        *(
+            bindparam(name, type_=notifications.c[name].type)
+            for name in ("recipient_id", "kind", "order_id", "dedup_key", "payload")
+        )
+    )
+    .columns(notifications.c.seq)
 )
 _RECORD_ORDER = insert_unless_present(
     order_summaries, ("order_id", "customer_id", "store_id", "total_amount", "lines"), on=("order_id",)
@@ -59,26 +72,9 @@ async def deliver(
     conn: AsyncConnection, recipient_id: UUID, *, kind: str, order_id: UUID, dedup_key: str, payload: dict[str, Any]
 ) -> int | None:
     """Store a notification for a recipient; its id, or None when it was already delivered."""
-    already = await conn.scalar(
-        select(notifications.c.seq).where(
-            notifications.c.recipient_id == recipient_id, notifications.c.dedup_key == dedup_key
-        )
-    )
-    if already is not None:
-        return None
-    # The upsert locks the recipient's sequence row until commit: two transactions notifying one
-    # recipient commit their ids in increasing order, so a reader never sees id N before id N-1.
-    seq = await conn.scalar(_NEXT_SEQ, {"recipient_id": recipient_id})
     inserted = await conn.scalar(
-        _INSERT,
-        {
-            "recipient_id": recipient_id,
-            "seq": seq,
-            "kind": kind,
-            "order_id": order_id,
-            "dedup_key": dedup_key,
-            "payload": payload,
-        },
+        _DELIVER,
+        {"recipient_id": recipient_id, "kind": kind, "order_id": order_id, "dedup_key": dedup_key, "payload": payload},
     )
     return int(inserted) if inserted is not None else None
 

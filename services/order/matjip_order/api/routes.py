@@ -1,7 +1,7 @@
 """order's HTTP API under /api/order: the menu it sells, the cart, checkout and orders."""
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from matjip_order.api.schemas import (
     CartItemRequest,
     CartOut,
     CheckoutRequest,
+    DaySalesOut,
     MenuOut,
     OrderOut,
     OrderPageOut,
@@ -152,3 +153,15 @@ async def store_orders(
     """The store's orders, newest first, optionally only in the given statuses (repeat ?status=)."""
     page = await orders.store_inbox(components, principal, store_id, status_, cursor, limit)
     return OrderPageOut.of(page)
+
+
+@router.get("/stores/{store_id}/sales", tags=["orders"])
+async def store_day_sales(
+    components: Components,
+    principal: OwnerOrAdmin,
+    store_id: UUID,
+    day: Annotated[date | None, Query(description="the store's calendar day; today when left out")] = None,
+) -> DaySalesOut:
+    """How many orders the store took on one of its days and what they sold for (the owner's "today")."""
+    found = await orders.store_day_sales(components, principal, store_id, day)
+    return DaySalesOut.of(store_id, found)

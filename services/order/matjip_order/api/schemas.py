@@ -1,6 +1,6 @@
 """The shapes of order's HTTP API. Requests forbid unknown fields: a client cannot slip a price in."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,6 +10,7 @@ from matjip_contracts.events import OrderStatus
 from matjip_order.domain.cart import PricedCart
 from matjip_order.domain.menu import MenuItemView, RequestedLine, StoreView
 from matjip_order.domain.order import Order
+from matjip_order.domain.sales import DaySales
 from matjip_order.repository.orders import Page
 
 
@@ -217,3 +218,32 @@ class OrderPageOut(BaseModel):
     @classmethod
     def of(cls, page: Page) -> "OrderPageOut":
         return cls(items=[OrderOut.of(order) for order in page.orders], next_cursor=page.next_cursor)
+
+
+class DaySalesOut(BaseModel):
+    """Orders placed in one of the store's calendar days, by where they are now."""
+
+    store_id: UUID
+    day: date = Field(description="the store's local calendar day")
+    timezone: str
+    orders_placed: int
+    orders_awaiting: int = Field(description="not accepted yet: stock, payment or the store's answer pending")
+    orders_sold: int = Field(description="accepted by the store, in the kitchen or handed over")
+    orders_handed_over: int = Field(description="picked up, delivered or completed")
+    orders_cancelled: int
+    sales_amount: int = Field(description="KRW of the sold orders")
+    currency: str = "KRW"
+
+    @classmethod
+    def of(cls, store_id: UUID, found: DaySales) -> "DaySalesOut":
+        return cls(
+            store_id=store_id,
+            day=found.day,
+            timezone=found.timezone,
+            orders_placed=found.orders_placed,
+            orders_awaiting=found.orders_awaiting,
+            orders_sold=found.orders_sold,
+            orders_handed_over=found.orders_handed_over,
+            orders_cancelled=found.orders_cancelled,
+            sales_amount=found.sales_amount,
+        )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from matjip_contracts.events import OrderLine, OrderStatus
 from matjip_order.domain.errors import InvalidCursor
 from matjip_order.domain.order import Order, PaymentStatus
+from matjip_order.domain.sales import StatusTotal
 from matjip_order.repository.tables import checkout_requests, orders
 from matjip_platform.sql import insert_unless_present
 
@@ -156,6 +157,18 @@ async def store_orders(
     if statuses:
         query = query.where(orders.c.status.in_([s.value for s in statuses]))
     return await _page(conn, query, cursor, limit)
+
+
+async def store_status_totals(
+    conn: AsyncConnection, store_id: UUID, placed_from: datetime, placed_until: datetime
+) -> list[StatusTotal]:
+    """The store's orders placed in [placed_from, placed_until), counted and summed by their status now."""
+    rows = await conn.execute(
+        select(orders.c.status, func.count(), func.coalesce(func.sum(orders.c.total_amount), 0))
+        .where(orders.c.store_id == store_id, orders.c.placed_at >= placed_from, orders.c.placed_at < placed_until)
+        .group_by(orders.c.status)
+    )
+    return [StatusTotal(OrderStatus(status), int(count), int(amount)) for status, count, amount in rows]
 
 
 # --- checkout Idempotency-Keys ------------------------------------------------------------------------

@@ -1,8 +1,17 @@
 """Who sees which orders: the customer's history, one order, and a store's orders for its owner."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
-from matjip_contracts.events import Role, StockReserved
+from matjip_contracts.events import (
+    OrderAcceptedByStore,
+    OrderProgressedAtStore,
+    OrderRejectedByStore,
+    PaymentAuthorized,
+    Role,
+    StockReserved,
+)
+from matjip_order.domain.sales import local_day
 
 from .harness import OrderHarness
 
@@ -67,3 +76,47 @@ async def test_a_store_owner_lists_the_stores_orders_by_status(order_service: Or
     assert (await app.client.get(f"{url}?status=COOKING", headers=store.owner_headers)).status_code == 422
     unknown = await app.client.get(f"/api/order/stores/{uuid.uuid4()}/orders", headers=app.admin())
     assert unknown.status_code == 404
+
+
+async def test_a_store_owner_reads_the_days_orders_and_sales(order_service: OrderHarness) -> None:
+    app = order_service
+    store = await app.open_store()
+    customer = app.customer()
+    url = f"/api/order/stores/{store.store_id}/sales"
+    nothing = (await app.client.get(url, headers=store.owner_headers)).json()
+    assert nothing["orders_placed"] == 0 and nothing["sales_amount"] == 0
+    assert nothing["day"] == local_day(datetime.now(UTC), "Asia/Seoul").isoformat()
+    assert nothing["timezone"] == "Asia/Seoul" and nothing["currency"] == "KRW"
+
+    sold, rejected, waiting = [(await app.place(customer, store))["order_id"] for _ in range(3)]  # 9,000 won each
+    for order_id in (sold, rejected):
+        await app.send(StockReserved(order_id=uuid.UUID(order_id), store_id=store.store_id))
+        await app.send(PaymentAuthorized(order_id=uuid.UUID(order_id), payment_id=uuid.uuid4(), amount=9000))
+        await app.status_becomes(order_id, customer.headers, "AWAITING_STORE")
+    await app.send(OrderAcceptedByStore(order_id=uuid.UUID(sold), store_id=store.store_id, prep_minutes=10))
+    for stage in ("PREPARING", "READY", "PICKED_UP"):
+        await app.send(OrderProgressedAtStore(order_id=uuid.UUID(sold), store_id=store.store_id, stage=stage))
+    await app.status_becomes(sold, customer.headers, "COMPLETED")
+    await app.send(OrderRejectedByStore(order_id=uuid.UUID(rejected), store_id=store.store_id, reason="closing early"))
+    await app.status_becomes(rejected, customer.headers, "CANCELLED")
+    await app.place(app.customer(), await app.open_store())  # another store's
+
+    today = (await app.client.get(url, headers=store.owner_headers)).json()
+    assert {k: today[k] for k in today if k.startswith("orders_") or k == "sales_amount"} == {
+        "orders_placed": 3,
+        "orders_awaiting": 1,
+        "orders_sold": 1,
+        "orders_handed_over": 1,
+        "orders_cancelled": 1,
+        "sales_amount": 9000,
+    }
+    assert waiting  # placed, still before acceptance
+    yesterday = (local_day(datetime.now(UTC), "Asia/Seoul") - timedelta(days=1)).isoformat()
+    earlier = (await app.client.get(f"{url}?day={yesterday}", headers=app.admin())).json()
+    assert earlier["day"] == yesterday and earlier["orders_placed"] == 0
+
+    stranger = app.headers(uuid.uuid4(), Role.OWNER)
+    assert (await app.client.get(url, headers=stranger)).json()["code"] == "not_store_owner"
+    assert (await app.client.get(url, headers=customer.headers)).status_code == 403
+    assert (await app.client.get(f"{url}?day=yesterday", headers=store.owner_headers)).status_code == 422
+    assert (await app.client.get(f"/api/order/stores/{uuid.uuid4()}/sales", headers=app.admin())).status_code == 404

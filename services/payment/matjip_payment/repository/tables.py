@@ -1,12 +1,15 @@
-"""The payment service's tables (in its own schema, `payment`)."""
+"""The payment service's tables (in its own schema, `payment`).
+
+Migration 0002 also made `sandbox_*` tables, for the sandbox PG that then ran inside this process. It is
+its own program now (tools/sandbox-pg, which copied their rows into its own schema); nothing here reads
+them. They stay until a later release drops them (expand/contract: an older image, rolled back in a
+local or dev stack, still runs its in-process sandbox on them)."""
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Column,
     DateTime,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
@@ -14,7 +17,6 @@ from sqlalchemy import (
     Uuid,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
@@ -61,46 +63,3 @@ order_states = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 Index("order_states_status", order_states.c.status)
-
-# --- The sandbox PG's own data (only written in sandbox mode; it plays an external system). ---
-
-sandbox_charges = Table(
-    "sandbox_charges",
-    metadata,
-    Column("payment_key", String(200), primary_key=True),
-    Column("order_id", String(64), nullable=False, index=True),
-    Column("customer_id", Uuid, nullable=True),
-    Column("amount", BigInteger, nullable=False),
-    Column("status", String(20), nullable=False),  # DONE | CANCELED
-    Column("confirm_idempotency_key", String(300), nullable=True),
-    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("approved_at", DateTime(timezone=True), nullable=False),
-    Column("canceled_at", DateTime(timezone=True), nullable=True),
-    Column("cancel_reason", String(200), nullable=True),
-)
-Index("sandbox_charges_by_time", sandbox_charges.c.approved_at, sandbox_charges.c.payment_key)
-
-sandbox_idempotency = Table(
-    "sandbox_idempotency",
-    metadata,
-    Column("idempotency_key", String(300), primary_key=True),
-    Column("operation", String(20), nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("body", JSON().with_variant(JSONB(), "postgresql"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-sandbox_scenarios = Table(
-    "sandbox_scenarios",
-    metadata,
-    Column("customer_id", Uuid, primary_key=True),
-    Column("behaviour", String(40), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-sandbox_confirm_attempts = Table(
-    "sandbox_confirm_attempts",
-    metadata,
-    Column("order_id", String(64), primary_key=True),
-    Column("attempts", Integer, nullable=False),
-)

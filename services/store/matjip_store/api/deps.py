@@ -12,7 +12,9 @@ from matjip_platform.unit_of_work import UnitOfWorkFactory
 from matjip_store.components import StoreComponents
 
 
-def unit_of_work(components: Annotated[StoreComponents, Depends(components_of(StoreComponents))]) -> UnitOfWorkFactory:
+async def unit_of_work(
+    components: Annotated[StoreComponents, Depends(components_of(StoreComponents))],
+) -> UnitOfWorkFactory:
     return components.unit_of_work
 
 
@@ -27,7 +29,7 @@ class Paging(BaseModel):
     offset: int
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000, description="items to skip")] = 0,
 ) -> Paging:

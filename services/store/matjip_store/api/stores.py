@@ -27,6 +27,9 @@ async def list_stores(
     owner_id: Annotated[UUID | None, Query(description="only this owner's stores")] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90, description="with lng: stores delivering here")] = None,
     lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="only stores whose name contains this")
+    ] = None,
 ) -> Page[StoreOut]:
     if (lat is None) != (lng is None):
         missing = "lng" if lng is None else "lat"
@@ -38,6 +41,7 @@ async def list_stores(
         owner_id=owner_id,
         open_at=now if open_now else None,
         delivers_to=(lat, lng) if lat is not None and lng is not None else None,
+        name_contains=(q or "").strip() or None,
     )
     found, total = await stores.list_stores(unit_of_work, where, limit=page.limit, offset=page.offset)
     return Page(items=[StoreOut.of(s, now) for s in found], total=total, limit=page.limit, offset=page.offset)

@@ -37,6 +37,7 @@ class StoreFilter:
     owner_id: UUID | None = None
     open_at: datetime | None = None  # only stores whose hours include this instant (and that take orders)
     delivers_to: tuple[float, float] | None = None  # (lat, lng) inside the delivery area
+    name_contains: str | None = None  # case-insensitive, anywhere in the name
 
 
 def _store(row: Any, hours: Sequence[OpeningWindow]) -> Store:
@@ -161,6 +162,8 @@ async def list_stores(conn: AsyncConnection, where: StoreFilter, *, limit: int, 
         conditions.append(open_at_clause(where.open_at))
     if where.delivers_to is not None:
         conditions.append(delivers_to_clause(*where.delivers_to))
+    if where.name_contains:
+        conditions.append(stores.c.name.icontains(where.name_contains, autoescape=True))
     total = await conn.scalar(select(func.count()).select_from(stores).where(*conditions))
     rows = (
         await conn.execute(

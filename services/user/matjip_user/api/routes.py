@@ -23,7 +23,7 @@ from matjip_user.components import UserComponents
 router = APIRouter(prefix="/api/user", tags=["user"])
 
 
-def user_profiles(components: Annotated[UserComponents, Depends(components_of(UserComponents))]) -> UserProfiles:
+async def user_profiles(components: Annotated[UserComponents, Depends(components_of(UserComponents))]) -> UserProfiles:
     return components.profiles
 
 

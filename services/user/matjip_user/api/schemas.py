@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from matjip_contracts.events.common import Role
 from matjip_platform.text_input import visible_name
-from matjip_user.domain.addresses import Address
+from matjip_user.domain.addresses import Address, Location
 from matjip_user.domain.profiles import DISPLAY_NAME_MAX_LENGTH, Profile, normalize_phone
 
 DisplayName = Annotated[
@@ -47,15 +47,24 @@ class ProfileChanges(_Body):
     _display_name_not_null = field_validator("display_name")(_not_null)
 
 
+class LocationBody(_Body):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+    def to_domain(self) -> Location:
+        return Location(self.lat, self.lng)
+
+
 class NewAddress(_Body):
     label: Label = "Home"
     line1: Line
     line2: Line | None = None
     postal_code: PostalCode
     delivery_note: Note | None = None
+    location: LocationBody | None = Field(default=None, description="where it is on the map, to find stores nearby")
 
     def fields(self) -> dict[str, Any]:
-        return self.model_dump()
+        return self.model_dump(exclude={"location"}) | {"location": self.location and self.location.to_domain()}
 
 
 class AddressChanges(_Body):
@@ -64,8 +73,15 @@ class AddressChanges(_Body):
     line2: Line | None = None
     postal_code: PostalCode | None = None
     delivery_note: Note | None = None
+    location: LocationBody | None = Field(default=None, description="null forgets it")
 
     _required_not_null = field_validator("label", "line1", "postal_code")(_not_null)
+
+    def changes(self) -> dict[str, Any]:
+        changes = super().changes()
+        if "location" in changes:
+            changes["location"] = self.location and self.location.to_domain()
+        return changes
 
 
 class ProfileResponse(BaseModel):
@@ -90,6 +106,11 @@ class ProfileResponse(BaseModel):
         )
 
 
+class LocationResponse(BaseModel):
+    lat: float
+    lng: float
+
+
 class AddressResponse(BaseModel):
     address_id: UUID
     label: str
@@ -97,6 +118,7 @@ class AddressResponse(BaseModel):
     line2: str | None
     postal_code: str
     delivery_note: str | None
+    location: LocationResponse | None
     is_default: bool
     created_at: datetime
     updated_at: datetime
@@ -110,6 +132,7 @@ class AddressResponse(BaseModel):
             line2=address.line2,
             postal_code=address.postal_code,
             delivery_note=address.delivery_note,
+            location=LocationResponse(lat=address.location.lat, lng=address.location.lng) if address.location else None,
             is_default=address.is_default,
             created_at=address.created_at,
             updated_at=address.updated_at,

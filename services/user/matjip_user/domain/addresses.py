@@ -16,6 +16,15 @@ MAX_ADDRESSES = 20
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where an address is on the map (WGS 84), as the customer's device placed it: the app finds the stores
+    that deliver there."""
+
+    lat: float
+    lng: float
+
+
+@dataclass(frozen=True)
 class Address:
     address_id: UUID
     user_id: UUID
@@ -27,6 +36,7 @@ class Address:
     is_default: bool
     created_at: datetime
     updated_at: datetime
+    location: Location | None = None
 
 
 def find_address(book: Sequence[Address], address_id: UUID) -> Address:

@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import RowMapping, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from matjip_user.domain.addresses import Address
+from matjip_user.domain.addresses import Address, Location
 from matjip_user.repository.tables import addresses
 
 
@@ -22,7 +22,17 @@ def _address(row: RowMapping) -> Address:
         is_default=row["is_default"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        location=Location(row["lat"], row["lng"]) if row["lat"] is not None and row["lng"] is not None else None,
     )
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """An address's fields as columns: a location is stored as its two coordinates (or two nulls)."""
+    columns = {name: value for name, value in fields.items() if name != "location"}
+    if "location" in fields:
+        location: Location | None = fields["location"]
+        columns["lat"], columns["lng"] = (location.lat, location.lng) if location is not None else (None, None)
+    return columns
 
 
 async def address_book(conn: AsyncConnection, user_id: UUID) -> list[Address]:
@@ -42,7 +52,7 @@ async def add(conn: AsyncConnection, user_id: UUID, fields: dict[str, Any], *, i
                     is_default=is_default,
                     created_at=func.clock_timestamp(),
                     updated_at=func.clock_timestamp(),
-                    **fields,
+                    **_columns(fields),
                 )
                 .returning(*addresses.c)
             )
@@ -59,7 +69,7 @@ async def change(conn: AsyncConnection, user_id: UUID, address_id: UUID, fields:
             await conn.execute(
                 update(addresses)
                 .where(addresses.c.user_id == user_id, addresses.c.address_id == address_id)
-                .values(**fields, updated_at=func.now())
+                .values(**_columns(fields), updated_at=func.now())
                 .returning(*addresses.c)
             )
         )

@@ -2,8 +2,10 @@
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     MetaData,
@@ -41,6 +43,9 @@ addresses = Table(
     Column("is_default", Boolean, nullable=False, server_default="false"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("lat", Float, nullable=True),
+    Column("lng", Float, nullable=True),
+    CheckConstraint("(lat IS NULL) = (lng IS NULL)", name="addresses_location_whole"),
 )
 Index("addresses_by_user", addresses.c.user_id)
 # At most one default per user, whatever the code does; "at least one" is the domain's job.
