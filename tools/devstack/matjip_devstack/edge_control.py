@@ -128,12 +128,13 @@ class EdgeControl:
             settings, routing = self.settings(), self.routing()
             new_settings, new_routing = change(settings, routing)
             new_settings = replace(new_settings, down=out_of_rotation(new_settings.upstreams, new_routing))
+            reloaded = new_settings != settings
+            if reloaded:
+                self._reload(new_settings)
+            # Recorded once nginx routes by it: whoever reads `routing()` may count on it.
             (self.state_dir / ROUTING_FILE).write_text(json.dumps(
                 {"draining": sorted(new_routing.draining), "unhealthy": sorted(new_routing.unhealthy)}, indent=1))
-            if new_settings == settings:
-                return False
-            self._reload(new_settings)
-            return True
+            return reloaded
 
     def _reload(self, settings: EdgeSettings, timeout: float = 30.0) -> None:
         conf, candidate = self.state_dir / "nginx.conf", self.state_dir / "nginx.conf.new"
