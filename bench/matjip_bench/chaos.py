@@ -9,9 +9,10 @@ replica is back, the broker answers again), the load runs `tail_seconds` more an
 orders have `settle_timeout` to reach a resting state before they are tallied.
 
 `./matjip chaos` (matjip_bench.chaos_cli) runs every fault on a platform of its own with two replicas of
-each service, its payment gateway behind a proxy that can be made slow, failing or down
-(matjip_bench.fault_proxy); tests/e2e/test_chaos_smoke.py runs the CI-sized version on the end-to-end
-platform.
+each service, its payment gateway (the sandbox PG, tools/sandbox-pg) behind a proxy that can be made slow,
+failing or down (matjip_bench.fault_proxy); tests/e2e/test_chaos_smoke.py runs the CI-sized version on the
+end-to-end platform, where payment calls the sandbox PG directly and the gateway faults are the sandbox
+PG's own (PUT /api/sandbox-pg/fault).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from matjip_bench.machine import read_stat
 from matjip_bench.runner import slope
 from matjip_bench.scenario import ALWAYS_OPEN, Customer, SetupError
 from matjip_bench.vegeta import Request, vegeta, write_targets
+from matjip_contracts.services import SANDBOX_PG
 from matjip_devstack.edge_control import EdgeControl
 from matjip_devstack.kafka import Kafka
 from matjip_devstack.paths import RUN
@@ -91,7 +93,8 @@ class ChaosTarget:
     services: list[str]
     say: Say = print
     gateway: FaultProxy | None = None
-    """The proxy in front of the payment gateway, when the platform was started with one."""
+    """The proxy in front of the payment gateway, when the platform was started with one; without it the
+    gateway faults are the sandbox PG's own, set through the edge."""
 
     def replicas(self) -> Replicas:
         return Replicas(self.stack, self.edge, progress=lambda step: self.say(f"    {step}"))
@@ -424,19 +427,50 @@ def soak(t: ChaosTarget, plan: ChaosPlan, shop: Shop) -> Outcome:
     )
 
 
+# The sandbox PG's own fault for each proxy mode (matjip_sandbox_pg.faults): slow answers after the work
+# is done, error answers 500 at once, down holds every call unanswered until its caller hangs up.
+SANDBOX_FAULT_KINDS: dict[Mode, str] = {"slow": "slow", "failing": "error", "down": "down"}
+
+
+def sandbox_fault(edge_url: str, mode: Mode, delay_seconds: float, for_seconds: float) -> dict[str, Any]:
+    """Set the sandbox PG's fault for every call (through the edge), lifted by itself after `for_seconds`."""
+    body: dict[str, Any] = {"kind": SANDBOX_FAULT_KINDS[mode], "forSeconds": for_seconds}
+    if mode == "slow":
+        body["delaySeconds"] = delay_seconds
+    response = httpx.put(f"{edge_url}{SANDBOX_PG.base_path}/fault", json=body, timeout=10.0)
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def clear_sandbox_fault(edge_url: str) -> None:
+    httpx.delete(f"{edge_url}{SANDBOX_PG.base_path}/fault", timeout=10.0).raise_for_status()
+
+
+GATEWAY_DELAY_SECONDS = 8.0
+"""How late a slow gateway answers: beyond payment's 5 s adapter timeout (the proxy's default too)."""
+
+
 def _gateway(mode: Mode) -> Callable[[ChaosTarget, ChaosPlan, Shop], Outcome]:
     def fault(t: ChaosTarget, plan: ChaosPlan, shop: Shop) -> Outcome:
-        if t.gateway is None:
-            raise StackError("no fault proxy in front of the payment gateway (./matjip chaos puts one there)")
-        t.gateway.mode = mode
+        proxy = t.gateway
+        if proxy is not None:
+            proxy.mode = mode
+            delay, how = proxy.delay, "the fault proxy"
+        else:
+            sandbox_fault(t.edge_url, mode, GATEWAY_DELAY_SECONDS, plan.gateway_seconds + 30)
+            delay, how = GATEWAY_DELAY_SECONDS, "the sandbox PG's own fault"
         try:
             time.sleep(plan.gateway_seconds)
         finally:
-            t.gateway.mode = "pass"
-        held = f"; every answer held {t.gateway.delay:g}s, beyond payment's timeout" if mode == "slow" else ""
-        return Outcome(notes=[f"the gateway {mode} for {plan.gateway_seconds:.0f}s{held}"])
+            if proxy is not None:
+                proxy.mode = "pass"
+            else:
+                clear_sandbox_fault(t.edge_url)
+        held = f"; every answer held {delay:g}s, beyond payment's timeout" if mode == "slow" else ""
+        return Outcome(notes=[f"the gateway {mode} for {plan.gateway_seconds:.0f}s{held} ({how})"])
 
-    fault.__doc__ = f"The payment gateway {mode} for `gateway_seconds` (matjip_bench.fault_proxy)."
+    fault.__doc__ = (f"The payment gateway {mode} for `gateway_seconds`: through the fault proxy "
+                     "(matjip_bench.fault_proxy) when there is one, else the sandbox PG's own fault.")
     return fault
 
 
@@ -450,8 +484,8 @@ FAULTS: dict[str, tuple[str, Fault]] = {
     "redis-restart": ("Redis restart (a cart made before it must survive)", redis_restart),
     "consumer-stuck": ("A consumer stuck (SIGSTOP of one order replica) and resumed", consumer_stuck),
     "gateway-slow": ("The payment gateway slow (answers later than the adapter waits)", _gateway("slow")),
-    "gateway-failing": ("The payment gateway failing (every call answered 503)", _gateway("failing")),
-    "gateway-down": ("The payment gateway down (every connection closed at once)", _gateway("down")),
+    "gateway-failing": ("The payment gateway failing (every call answered an error at once)", _gateway("failing")),
+    "gateway-down": ("The payment gateway down (connections closed, or calls never answered)", _gateway("down")),
     "soak": ("Soak: the load alone, RSS and lag sampled", soak),
 }
 ZERO_FAILURES = frozenset({"rolling-restart", "soak"})

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from matjip_bench import resilience
 from matjip_bench.chaos import FAULTS, ZERO_FAILURES, ChaosPlan, ChaosTarget, run
@@ -30,6 +28,7 @@ from matjip_bench.cli import DOCS, RESULT
 from matjip_bench.devstack import BENCH_ENV
 from matjip_bench.fault_proxy import FaultProxy
 from matjip_bench.result import Result
+from matjip_contracts.services import SANDBOX_PG
 from matjip_devstack.edge_control import EdgeControl
 from matjip_devstack.isolated import isolated_platform
 from matjip_devstack.paths import DATA, ROOT
@@ -38,8 +37,6 @@ from matjip_devstack.services import SERVICES
 from matjip_devstack.stack import free_ports
 
 OUT = ROOT / "docs" / "resilience.md"
-SANDBOX_PATH = "/api/payment/sandbox-pg"
-"""Where the payment service serves its sandbox PG (matjip_payment.settings.SANDBOX_MOUNT_PATH)."""
 
 
 def half_sustained_rate(default: float) -> float:
@@ -103,21 +100,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if set(hurt) - set(names):
         print(f"unknown services: {', '.join(sorted(set(hurt) - set(names)))}", file=sys.stderr)
         return 2
-    # The payment gateway (the sandbox PG) is reached through a proxy that can be made slow, failing or down;
-    # the proxy forwards to the edge, which routes the sandbox's path to any payment replica, so every
-    # replica's sandbox must know the same key (made for this run, never stored).
+    # Every payment replica reaches the payment gateway (the sandbox PG, tools/sandbox-pg, a process of the
+    # platform's own) through a proxy that can be made slow, failing or down; the proxy forwards to the
+    # sandbox PG's port once the platform has picked it. Payment and the sandbox PG share the platform's key.
     gateway = FaultProxy(free_ports(["gateway-proxy"])["gateway-proxy"]).start()
     env = BENCH_ENV | {
         "MATJIP_LOG_LEVEL": os.environ.get("MATJIP_LOG_LEVEL", "INFO"),
-        "MATJIP_PAYMENT_GATEWAY_BASE_URL": f"http://127.0.0.1:{gateway.port}{SANDBOX_PATH}",
-        "MATJIP_PAYMENT_GATEWAY_SECRET_KEY": f"test_sk_{secrets.token_urlsafe(24)}",
+        "MATJIP_PAYMENT_GATEWAY_BASE_URL": f"http://127.0.0.1:{gateway.port}{SANDBOX_PG.base_path}",
     }
     started = time.monotonic()
     print(f"starting a platform of its own with {args.replicas} replicas of {', '.join(hurt)} (work dir {work}) ...",
           flush=True)
     try:
         with isolated_platform(work, env, replicas=dict.fromkeys(hurt, args.replicas), supervise=True) as platform:
-            gateway.upstream_port = urlsplit(platform.edge_url).port or 80
+            gateway.upstream_port = platform.stack.port(SANDBOX_PG.name)
             target = ChaosTarget(
                 edge_url=platform.edge_url, database_url=platform.database_url,
                 kafka_bootstrap=platform.infra.kafka_bootstrap, topic_prefix=platform.topic_prefix,

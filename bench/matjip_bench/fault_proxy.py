@@ -1,6 +1,8 @@
 """A TCP proxy between the payment service and its gateway that can misbehave on demand, so the fault suite
-hurts the gateway without touching the gateway's code (whether the sandbox PG runs inside payment or as a
-process of its own, it sits behind this proxy the same way).
+hurts the gateway without touching the gateway's code: `./matjip chaos` points every payment replica's
+gateway URL at it, and it forwards to the sandbox PG (tools/sandbox-pg). It fails at the connection level,
+which the sandbox PG's own faults (PUT /api/sandbox-pg/fault, answered by a process that is up) cannot:
+`down` here is nothing listening.
 
 Modes, switched at any time from the harness (the proxy runs in a thread with its own event loop):
 - `pass`: bytes flow both ways untouched;

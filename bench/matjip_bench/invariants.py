@@ -16,6 +16,7 @@ from uuid import UUID
 
 import asyncpg
 
+from matjip_contracts.services import SANDBOX_PG
 from matjip_devstack.infra import Infra
 
 # Where an order may rest once the saga is done with it: the owner's hands (an accepted order waits for
@@ -89,9 +90,11 @@ async def fetch_orders(conn: asyncpg.Connection, store_id: str, dish_id: str) ->
 
 
 async def fetch_charges(conn: asyncpg.Connection, order_ids: Collection[str]) -> dict[str, list[str]]:
-    """The gateway's charges per order (the sandbox PG's own table: what the customer's card saw)."""
+    """The gateway's charges per order (the sandbox PG's own table, in its schema: what the customer's card
+    saw)."""
     rows = await conn.fetch(
-        "SELECT order_id, status FROM payment.sandbox_charges WHERE order_id = ANY($1::text[])", list(order_ids)
+        f'SELECT order_id, status FROM "{SANDBOX_PG.schema}".charges WHERE order_id = ANY($1::text[])',
+        list(order_ids),
     )
     charges: dict[str, list[str]] = defaultdict(list)
     for row in rows:

@@ -1,9 +1,10 @@
 """The CI-sized fault suite (`./matjip chaos` runs every fault, longer): order and payment scaled to two
 replicas on the end-to-end platform, then under a steady open-loop checkout load a rolling restart of order,
 which takes every checkout (not one request may fail), and a SIGKILL of one replica of each (the failures
-are only counted). Every
-invariant is read from the data afterwards: no order lost or duplicated, one charge per paid order, stock
-taken once per accepted line, each status announced and recorded by notification once.
+are only counted); then the payment gateway (the sandbox PG, tools/sandbox-pg) slow beyond payment's
+timeout, with its own fault. Every invariant is read from the data afterwards: no order lost or duplicated,
+one charge per paid order (the sandbox PG's charges), stock taken once per accepted line, each status
+announced and recorded by notification once.
 
 Kafka, PostgreSQL and Redis outages are left to `./matjip chaos`: here they would hit the infrastructure
 the rest of the suite (and maybe a developer's running stack) shares."""
@@ -13,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from e2e_support import Platform
 from matjip_bench import resilience
-from matjip_bench.chaos import ChaosPlan, ChaosTarget, run
+from matjip_bench.chaos import GATEWAY_DELAY_SECONDS, ChaosPlan, ChaosTarget, run
 from matjip_devstack.edge_control import EdgeControl
 from matjip_devstack.replicas import Replicas
 from matjip_devstack.stack import free_ports
@@ -71,3 +73,30 @@ def test_rolling_restart_and_killed_replicas_under_load_lose_nothing(scaled: Cha
     report = resilience.render([rolling, killed], plan, info)
     assert report.count("**every invariant holds**") == 2
     assert "| rolling-restart |" in report and "| kill-replica |" in report
+
+
+def test_a_slow_payment_gateway_charges_each_paid_order_once(platform: Platform, tmp_path: Path) -> None:
+    """The sandbox PG answers every call 8 s late (payment gives up after 5 s and resends with the same
+    Idempotency-Key; the PG did the work each time it was asked): orders wait or compensate, never two
+    charges, never a cancelled order left charged."""
+    target = ChaosTarget(
+        edge_url=platform.edge_url, database_url=platform.database_url,
+        kafka_bootstrap=platform.infra.kafka_bootstrap, topic_prefix=platform.topic_prefix,
+        stack=platform.stack, edge=None, services=[],
+    )
+    plan = ChaosPlan(faults=("gateway-slow",), rate=2, lead_seconds=2.0, tail_seconds=3.0, customers=3,
+                     settle_timeout=180.0, request_timeout=30.0, gateway_seconds=12.0)
+
+    (slow,) = run(target, plan, tmp_path)
+
+    assert slow.outcome.notes == [
+        f"the gateway slow for 12s; every answer held {GATEWAY_DELAY_SECONDS:g}s, beyond payment's timeout "
+        "(the sandbox PG's own fault)"
+    ]
+    assert slow.sent > 0 and slow.tally.placed > 0, slow
+    assert slow.tally.waiting == 0, slow.tally
+    assert slow.tally.accepted + slow.tally.cancelled == slow.tally.placed, slow.tally
+    assert slow.tally.charges >= slow.tally.accepted > 0, slow.tally  # read from sandbox_pg.charges
+    # Checkout only places the order (the saga pays later): a slow gateway fails no request.
+    assert slow.violations(zero_failures=True) == []
+    assert httpx.get(f"{platform.edge_url}/api/sandbox-pg/fault", timeout=10).status_code == 404  # cleared
