@@ -1,10 +1,10 @@
 """Request and response bodies. Requests reject unknown fields, so a typo is a 422, not a silent no-op."""
 
 from datetime import datetime, time
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from matjip_contracts.events.common import OrderLine
 from matjip_platform.text_input import VisibleName
@@ -53,10 +53,16 @@ def _check_timezone(value: str) -> str:
 # --- stores -----------------------------------------------------------------------------------------
 
 
+# A local wall-clock time, taken as HH:MM[:SS] and answered as HH:MM:SS, without an offset (the store's
+# timezone applies): not the OpenAPI `time` format, which is RFC 3339's full-time and requires one.
+WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+WallClock = Annotated[time, WithJsonSchema({"type": "string", "pattern": WALL_CLOCK_PATTERN})]
+
+
 class OpeningWindowBody(Request):
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    opens: time = Field(description="local wall-clock time, e.g. 11:00")
-    closes: time = Field(description="local time; at or before `opens` means the window ends after midnight")
+    opens: WallClock = Field(description="local wall-clock time, e.g. 11:00")
+    closes: WallClock = Field(description="local time; at or before `opens` means the window ends after midnight")
 
     @field_validator("opens", "closes")
     @classmethod

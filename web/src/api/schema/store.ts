@@ -542,13 +542,11 @@ export type components = {
         OpeningWindowBody: {
             /**
              * Closes
-             * Format: time
              * @description local time; at or before `opens` means the window ends after midnight
              */
             closes: string;
             /**
              * Opens
-             * Format: time
              * @description local wall-clock time, e.g. 11:00
              */
             opens: string;
