@@ -2,11 +2,12 @@
 
 SQLAlchemy 2.0 gives a `postgresql.insert(...).on_conflict_do_...()` no cache key (sqlalchemy#10445), so
 such a statement is compiled again on every execution: on the hot path (an inbox claim, an order's
-rows) that was a tenth of a consumer's CPU. A `text()` statement is cached like any Core statement.
+rows, a read model's upsert) that was a tenth of a consumer's CPU. A `text()` statement is cached like any
+Core statement. Several rows: pass a list of parameter sets (asyncpg sends them in one round trip).
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.sql.elements import TextClause
@@ -15,20 +16,58 @@ from sqlalchemy.sql.selectable import TextualSelect
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-def insert_unless_present(
-    table: Table, columns: Sequence[str], *, on: Sequence[str] = (), returning: Sequence[str] = ()
-) -> TextClause | TextualSelect:
-    """`INSERT INTO table (columns) VALUES (:column, ...) ON CONFLICT [(on)] DO NOTHING [RETURNING ...]`,
-    its parameters typed by the table's columns (JSON is serialised, UUIDs are sent as UUIDs)."""
-    for name in (table.name, *columns, *on, *returning):
+def _checked(*names: str) -> None:
+    for name in names:
         if not _IDENTIFIER.fullmatch(name):
             raise ValueError(f"not a plain SQL identifier: {name!r}")
-    target = f" ({', '.join(on)})" if on else ""
+
+
+def _insert(
+    table: Table, columns: Sequence[str], conflict: str, returning: Sequence[str]
+) -> TextClause | TextualSelect:
     sql = (
         f"INSERT INTO {table.fullname} ({', '.join(columns)}) VALUES ({', '.join(f':{c}' for c in columns)})"
-        f" ON CONFLICT{target} DO NOTHING"
+        f" ON CONFLICT{conflict}"
     )
     if returning:
         sql += f" RETURNING {', '.join(returning)}"
     statement = text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
     return statement.columns(*(table.c[c] for c in returning)) if returning else statement
+
+
+def insert_unless_present(
+    table: Table, columns: Sequence[str], *, on: Sequence[str] = (), returning: Sequence[str] = ()
+) -> TextClause | TextualSelect:
+    """`INSERT INTO table (columns) VALUES (:column, ...) ON CONFLICT [(on)] DO NOTHING [RETURNING ...]`,
+    its parameters typed by the table's columns (JSON is serialised, UUIDs are sent as UUIDs)."""
+    _checked(table.name, *columns, *on, *returning)
+    target = f" ({', '.join(on)})" if on else ""
+    return _insert(table, columns, f"{target} DO NOTHING", returning)
+
+
+def insert_or_update(
+    table: Table,
+    columns: Sequence[str],
+    *,
+    on: Sequence[str],
+    update: Sequence[str] | Mapping[str, str] | None = None,
+    only_if_newer: str | None = None,
+    returning: Sequence[str] = (),
+) -> TextClause | TextualSelect:
+    """`INSERT ... ON CONFLICT (on) DO UPDATE SET ...`: each column of `update` (every inserted column
+    not in `on` when None) takes the inserted value, or the SQL expression a mapping gives it (written by
+    the caller, never from input). `only_if_newer` names a column: the row changes only when the inserted
+    value of it is greater (a redelivered or out-of-order snapshot leaves a newer one alone), and then
+    RETURNING yields nothing."""
+    updated: Mapping[str, str] = (
+        update
+        if isinstance(update, Mapping)
+        else {c: f"EXCLUDED.{c}" for c in (update if update is not None else [c for c in columns if c not in on])}
+    )
+    _checked(table.name, *columns, *on, *updated, *returning, *([only_if_newer] if only_if_newer else []))
+    if not on or not updated:
+        raise ValueError("an upsert needs its conflict columns and at least one column to update")
+    conflict = f" ({', '.join(on)}) DO UPDATE SET {', '.join(f'{c} = {sql}' for c, sql in updated.items())}"
+    if only_if_newer:
+        conflict += f" WHERE {table.name}.{only_if_newer} < EXCLUDED.{only_if_newer}"
+    return _insert(table, columns, conflict, returning)

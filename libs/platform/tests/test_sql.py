@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Uuid
 from sqlalchemy.dialects.postgresql import insert
 
 from matjip_platform.inbox import _CLAIM
-from matjip_platform.sql import insert_unless_present
+from matjip_platform.sql import insert_or_update, insert_unless_present
 
 things = Table(
     "things",
@@ -43,3 +43,31 @@ def test_it_has_a_cache_key_where_sqlalchemys_postgresql_insert_has_none() -> No
 def test_names_that_are_not_plain_identifiers_are_refused(name: str) -> None:
     with pytest.raises(ValueError, match="identifier"):
         insert_unless_present(things, ("id", name))
+
+
+def test_an_upsert_reads_as_the_insert_it_is() -> None:
+    statement = insert_or_update(things, ("id", "name", "n"), on=("id",), only_if_newer="n", returning=("id",))
+    assert str(statement) == (
+        "INSERT INTO things (id, name, n) VALUES (:id, :name, :n) ON CONFLICT (id)"
+        " DO UPDATE SET name = EXCLUDED.name, n = EXCLUDED.n WHERE things.n < EXCLUDED.n RETURNING id"
+    )
+    counted = insert_or_update(things, ("id", "n"), on=("id",), update={"n": "things.n + 1"}, returning=("n",))
+    assert str(counted) == (
+        "INSERT INTO things (id, n) VALUES (:id, :n) ON CONFLICT (id) DO UPDATE SET n = things.n + 1 RETURNING n"
+    )
+    assert counted._generate_cache_key() is not None
+    assert isinstance(counted.compile().binds["id"].type, Uuid)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"on": ()},  # no conflict target
+        {"on": ("id",), "update": ()},  # nothing to update
+        {"on": ("id",), "only_if_newer": "n; --"},
+        {"on": ("id",), "update": {"name; --": "1"}},
+    ],
+)
+def test_an_upsert_without_a_target_or_with_odd_names_is_refused(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        insert_or_update(things, ("id", "name"), **kwargs)  # type: ignore[arg-type]

@@ -98,7 +98,8 @@ class AuthService:
         check_self_registration(role)
         password_hash = await asyncio.to_thread(self.passwords.hash, password)
         async with self.unit_of_work() as uow:
-            account = await accounts.insert_account(uow.conn,
+            account = await accounts.insert_account(
+                uow.conn,
                 user_id=uuid4(),
                 email=normalize_email(email),
                 password_hash=password_hash,
@@ -130,7 +131,8 @@ class AuthService:
             return
         password_hash = await asyncio.to_thread(self.passwords.hash, password)
         async with self.unit_of_work() as uow:
-            account = await accounts.insert_account(uow.conn,
+            account = await accounts.insert_account(
+                uow.conn,
                 user_id=uuid4(),
                 email=email,
                 password_hash=password_hash,

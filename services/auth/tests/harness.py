@@ -105,6 +105,7 @@ def logins(outcome: str) -> float:
 @asynccontextmanager
 async def platform_verifier(jwks: dict[str, Any], redis_url: str) -> AsyncIterator[TokenVerifier]:
     """The verifier of any other service's runtime (built by the platform), fed auth's published JWKS."""
+
     async def no_components(_: Platform[ServiceSettings]) -> None:
         return None
 

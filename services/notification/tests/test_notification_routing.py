@@ -41,7 +41,11 @@ def owner_deliveries(deliveries: list[Delivery]) -> list[Delivery]:
 
 def test_the_customer_is_told_their_order_was_placed() -> None:
     placed = OrderPlaced(
-        order_id=ORDER, customer_id=CUSTOMER, store_id=STORE, lines=(LINE,), total_amount=11000,
+        order_id=ORDER,
+        customer_id=CUSTOMER,
+        store_id=STORE,
+        lines=(LINE,),
+        total_amount=11000,
         placed_at=datetime(2025, 5, 1, tzinfo=UTC),
     )
     [delivery] = route_order_placed(placed)

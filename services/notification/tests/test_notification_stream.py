@@ -24,6 +24,7 @@ def notification_components(notification: NotificationUnderTest) -> Notification
     components: NotificationComponents = notification.service.components
     return components
 
+
 pytestmark = pytest.mark.integration
 
 S = OrderStatus
@@ -212,9 +213,7 @@ async def test_the_list_pages_with_after(notification: NotificationUnderTest) ->
     assert rest == everything[1:]
 
 
-async def test_a_wake_up_reaches_every_replica_through_redis(
-    notification: NotificationUnderTest, infra: Infra
-) -> None:
+async def test_a_wake_up_reaches_every_replica_through_redis(notification: NotificationUnderTest, infra: Infra) -> None:
     """Another replica's hub (its own Redis connection) is woken when this one stores a notification."""
     customer = notification.user()
     redis = Redis.from_url(infra.redis_url, decode_responses=True)
@@ -267,9 +266,7 @@ async def test_streams_end_when_the_hub_closes(notification: NotificationUnderTe
     closing_hub = NotificationHub(redis)
     stop = asyncio.Event()
     running = asyncio.create_task(closing_hub.run(stop))
-    frames = notification_frames(
-        replace(components, hub=closing_hub), notification.user().user_id, 0, anyio.Event()
-    )
+    frames = notification_frames(replace(components, hub=closing_hub), notification.user().user_id, 0, anyio.Event())
     try:
         first = await anext(frames)
         assert first.retry is not None

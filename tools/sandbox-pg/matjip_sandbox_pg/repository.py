@@ -4,15 +4,43 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, or_, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from matjip_platform.sql import insert_or_update, insert_unless_present
 from matjip_sandbox_pg.faults import Fault, FaultKind
 from matjip_sandbox_pg.scenarios import Behaviour
 from matjip_sandbox_pg.tables import charges, confirm_attempts, faults, idempotency_keys, scenarios
 
 Charge = Row[Any]
+
+_STORE_ANSWER = insert_unless_present(
+    idempotency_keys, ("idempotency_key", "operation", "status_code", "body"), on=("idempotency_key",)
+)
+_SET_BEHAVIOUR = insert_or_update(
+    scenarios,
+    ("customer_id", "behaviour"),
+    on=("customer_id",),
+    update={"behaviour": "EXCLUDED.behaviour", "updated_at": "now()"},
+)
+_COUNT_ATTEMPT = insert_or_update(
+    confirm_attempts,
+    ("order_id", "attempts"),
+    on=("order_id",),
+    update={"attempts": "confirm_attempts.attempts + 1"},
+    returning=("attempts",),
+)
+_SET_FAULT = insert_or_update(
+    faults,
+    ("id", "kind", "delay_seconds", "until"),
+    on=("id",),
+    update={
+        "kind": "EXCLUDED.kind",
+        "delay_seconds": "EXCLUDED.delay_seconds",
+        "until": "EXCLUDED.until",
+        "set_at": "now()",
+    },
+)
 
 
 async def lock_key(conn: AsyncConnection, idempotency_key: str) -> None:
@@ -35,9 +63,8 @@ async def store_answer(
     conn: AsyncConnection, idempotency_key: str, operation: str, status_code: int, body: dict[str, Any]
 ) -> None:
     await conn.execute(
-        insert(idempotency_keys)
-        .values(idempotency_key=idempotency_key, operation=operation, status_code=status_code, body=body)
-        .on_conflict_do_nothing(index_elements=[idempotency_keys.c.idempotency_key])
+        _STORE_ANSWER,
+        {"idempotency_key": idempotency_key, "operation": operation, "status_code": status_code, "body": body},
     )
 
 
@@ -49,23 +76,11 @@ async def behaviour_of(conn: AsyncConnection, customer_id: UUID | None) -> Behav
 
 
 async def set_behaviour(conn: AsyncConnection, customer_id: UUID, behaviour: Behaviour) -> None:
-    statement = insert(scenarios).values(customer_id=customer_id, behaviour=behaviour)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[scenarios.c.customer_id],
-            set_={"behaviour": statement.excluded.behaviour, "updated_at": func.now()},
-        )
-    )
+    await conn.execute(_SET_BEHAVIOUR, {"customer_id": customer_id, "behaviour": behaviour.value})
 
 
 async def count_attempt(conn: AsyncConnection, order_id: str) -> int:
-    statement = insert(confirm_attempts).values(order_id=order_id, attempts=1)
-    attempts = await conn.scalar(
-        statement.on_conflict_do_update(
-            index_elements=[confirm_attempts.c.order_id],
-            set_={"attempts": confirm_attempts.c.attempts + 1},
-        ).returning(confirm_attempts.c.attempts)
-    )
+    attempts = await conn.scalar(_COUNT_ATTEMPT, {"order_id": order_id, "attempts": 1})
     assert attempts is not None  # an upsert with RETURNING always yields the row
     return int(attempts)
 
@@ -85,8 +100,9 @@ async def add_charge(
     idempotency_key: str | None,
     at: datetime,
 ) -> Charge:
-    await conn.execute(
-        insert(charges).values(
+    statement = (
+        insert(charges)
+        .values(
             payment_key=payment_key,
             order_id=order_id,
             customer_id=customer_id,
@@ -96,21 +112,19 @@ async def add_charge(
             requested_at=at,
             approved_at=at,
         )
+        .returning(*charges.c)
     )
-    created = await charge(conn, payment_key)
-    assert created is not None
-    return created
+    return (await conn.execute(statement)).one()
 
 
 async def cancel_charge(conn: AsyncConnection, payment_key: str, reason: str, at: datetime) -> Charge:
-    await conn.execute(
+    statement = (
         update(charges)
         .where(charges.c.payment_key == payment_key)
         .values(status="CANCELED", canceled_at=at, cancel_reason=reason[:200])
+        .returning(*charges.c)
     )
-    cancelled = await charge(conn, payment_key)
-    assert cancelled is not None
-    return cancelled
+    return (await conn.execute(statement)).one()
 
 
 async def charges_of_order(conn: AsyncConnection, order_id: str | None, limit: int = 200) -> list[Charge]:
@@ -154,10 +168,8 @@ async def active_fault(conn: AsyncConnection) -> Fault | None:
 
 
 async def set_fault(conn: AsyncConnection, fault: Fault) -> None:
-    values = {"kind": fault.kind.value, "delay_seconds": fault.delay_seconds, "until": fault.until}
-    statement = insert(faults).values(id=1, **values)
     await conn.execute(
-        statement.on_conflict_do_update(index_elements=[faults.c.id], set_={**values, "set_at": func.now()})
+        _SET_FAULT, {"id": 1, "kind": fault.kind.value, "delay_seconds": fault.delay_seconds, "until": fault.until}
     )
 
 

@@ -37,7 +37,8 @@ class SandboxPgRuntime:
         return {"accepting": not self.draining, "database": database}
 
 
-def runtime_of(request: Request) -> SandboxPgRuntime:
+async def runtime_of(request: Request) -> SandboxPgRuntime:
+    # async: FastAPI runs a plain function dependency in a worker thread, a thread hop per request.
     return cast(SandboxPgRuntime, request.app.state.runtime)
 
 

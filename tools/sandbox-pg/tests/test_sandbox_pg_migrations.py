@@ -65,15 +65,28 @@ async def test_an_upgraded_stack_keeps_the_charges_answers_and_scenarios_of_the_
             await conn.execute(
                 insert_charge,
                 {
-                    "key": charged_key, "order": str(charged), "customer": payer, "amount": 12000, "status": "DONE",
-                    "idem": idempotency_key(charged, "confirm"), "at": at, "canceled": None, "reason": None,
+                    "key": charged_key,
+                    "order": str(charged),
+                    "customer": payer,
+                    "amount": 12000,
+                    "status": "DONE",
+                    "idem": idempotency_key(charged, "confirm"),
+                    "at": at,
+                    "canceled": None,
+                    "reason": None,
                 },
             )
             await conn.execute(
                 insert_charge,
                 {
-                    "key": refunded_key, "order": str(refunded), "customer": payer, "amount": 8000,
-                    "status": "CANCELED", "idem": idempotency_key(refunded, "confirm"), "at": at, "canceled": at,
+                    "key": refunded_key,
+                    "order": str(refunded),
+                    "customer": payer,
+                    "amount": 8000,
+                    "status": "CANCELED",
+                    "idem": idempotency_key(refunded, "confirm"),
+                    "at": at,
+                    "canceled": at,
                     "reason": "store_rejected",
                 },
             )
@@ -104,7 +117,10 @@ async def test_an_upgraded_stack_keeps_the_charges_answers_and_scenarios_of_the_
         ):
             [charge] = await control.charges(charged)
             assert (charge.payment_key, charge.customer_id, charge.amount, charge.status) == (
-                charged_key, payer, 12000, "DONE",
+                charged_key,
+                payer,
+                12000,
+                "DONE",
             )
             assert charge.approved_at == at
             [old_refund] = await control.charges(refunded)

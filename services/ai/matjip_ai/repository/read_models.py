@@ -18,6 +18,7 @@ from matjip_ai.domain.recommendations import Dish, DishReviews, OrderedDish, Ord
 from matjip_ai.repository.tables import menu_items, order_lines, orders, reviews, stores
 from matjip_contracts.events import MenuItemUpdated, OrderLine, ReviewPosted, StoreUpdated
 from matjip_contracts.events.common import OrderStatus
+from matjip_platform.sql import insert_or_update, insert_unless_present
 
 COMPLETED = OrderStatus.COMPLETED.value
 
@@ -241,13 +242,21 @@ def _stored_review(row: Row[Any]) -> StoredReview:
 # --- orders -------------------------------------------------------------------------------------------
 
 
+_SAVE_ORDER = insert_unless_present(orders, ("order_id", "customer_id", "store_id", "status"), on=("order_id",))
+_SAVE_ORDER_LINE = insert_unless_present(
+    order_lines, ("order_id", "menu_item_id", "name", "quantity"), on=("order_id", "menu_item_id")
+)
+_SAVE_ORDER_STATUS = insert_or_update(
+    orders, ("order_id", "customer_id", "store_id", "status"), on=("order_id",), update=("status",)
+)
+
+
 async def save_placed_order(
     conn: AsyncConnection, order_id: UUID, customer_id: UUID, store_id: UUID, lines: Sequence[OrderLine]
 ) -> None:
     await conn.execute(
-        insert(orders)
-        .values(order_id=order_id, customer_id=customer_id, store_id=store_id, status=OrderStatus.PLACED.value)
-        .on_conflict_do_nothing(index_elements=[orders.c.order_id])
+        _SAVE_ORDER,
+        {"order_id": order_id, "customer_id": customer_id, "store_id": store_id, "status": OrderStatus.PLACED.value},
     )
     # One row per dish: the same dish with different options is still the same dish here.
     quantities: Counter[UUID] = Counter()
@@ -257,14 +266,11 @@ async def save_placed_order(
         names.setdefault(line.menu_item_id, line.name)
     if quantities:
         await conn.execute(
-            insert(order_lines)
-            .values(
-                [
-                    {"order_id": order_id, "menu_item_id": item, "name": names[item], "quantity": quantity}
-                    for item, quantity in quantities.items()
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=[order_lines.c.order_id, order_lines.c.menu_item_id])
+            _SAVE_ORDER_LINE,
+            [
+                {"order_id": order_id, "menu_item_id": item, "name": names[item], "quantity": quantity}
+                for item, quantity in quantities.items()
+            ],
         )
 
 
@@ -276,11 +282,9 @@ async def locked_order_status(conn: AsyncConnection, order_id: UUID) -> OrderSta
 async def save_order_status(
     conn: AsyncConnection, order_id: UUID, customer_id: UUID, store_id: UUID, status: OrderStatus
 ) -> None:
-    statement = insert(orders).values(
-        order_id=order_id, customer_id=customer_id, store_id=store_id, status=status.value
-    )
     await conn.execute(
-        statement.on_conflict_do_update(index_elements=[orders.c.order_id], set_={"status": status.value})
+        _SAVE_ORDER_STATUS,
+        {"order_id": order_id, "customer_id": customer_id, "store_id": store_id, "status": status.value},
     )
 
 

@@ -3,12 +3,19 @@
 from uuid import UUID
 
 from sqlalchemy import RowMapping, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_auth.domain.accounts import Account
 from matjip_auth.repository.tables import accounts
 from matjip_contracts.events.common import Role
+from matjip_platform.sql import insert_unless_present
+
+_INSERT = insert_unless_present(
+    accounts,
+    ("user_id", "email", "password_hash", "display_name", "role"),
+    on=("email",),
+    returning=tuple(column.name for column in accounts.c),
+)
 
 
 def _account(row: RowMapping) -> Account:
@@ -26,24 +33,14 @@ async def insert_account(
     conn: AsyncConnection, *, user_id: UUID, email: str, password_hash: str, display_name: str, role: Role
 ) -> Account | None:
     """The new account, or None when the email is already registered (nothing written)."""
-    row = (
-        (
-            await conn.execute(
-                insert(accounts)
-                .values(
-                    user_id=user_id,
-                    email=email,
-                    password_hash=password_hash,
-                    display_name=display_name,
-                    role=role.value,
-                )
-                .on_conflict_do_nothing(index_elements=[accounts.c.email])
-                .returning(*accounts.c)
-            )
-        )
-        .mappings()
-        .first()
-    )
+    values = {
+        "user_id": user_id,
+        "email": email,
+        "password_hash": password_hash,
+        "display_name": display_name,
+        "role": role.value,
+    }
+    row = (await conn.execute(_INSERT, values)).mappings().first()
     return _account(row) if row is not None else None
 
 

@@ -5,12 +5,28 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events import MenuItemOption, MenuItemUpdated, OpeningHours, StoreUpdated
 from matjip_order.domain.menu import MenuItemView, StoreView
 from matjip_order.repository.tables import menu_items, stores
+from matjip_platform.sql import insert_or_update
+
+# A redelivered or out-of-order snapshot must not overwrite a newer one.
+_SAVE_STORE = insert_or_update(
+    stores,
+    ("store_id", "owner_id", "name", "timezone", "opening_hours", "accepting_orders", "revision"),
+    on=("store_id",),
+    only_if_newer="revision",
+    returning=("store_id",),
+)
+_SAVE_MENU_ITEM = insert_or_update(
+    menu_items,
+    ("menu_item_id", "store_id", "name", "price", "options", "sold_out", "removed", "revision"),
+    on=("menu_item_id",),
+    only_if_newer="revision",
+    returning=("menu_item_id",),
+)
 
 
 async def apply_store_updated(conn: AsyncConnection, event: StoreUpdated) -> bool:
@@ -24,14 +40,7 @@ async def apply_store_updated(conn: AsyncConnection, event: StoreUpdated) -> boo
         "accepting_orders": event.accepting_orders,
         "revision": event.revision,
     }
-    upsert = insert(stores).values(values)
-    statement = upsert.on_conflict_do_update(
-        index_elements=[stores.c.store_id],
-        set_={name: upsert.excluded[name] for name in values if name != "store_id"},
-        # A redelivered or out-of-order snapshot must not overwrite a newer one.
-        where=stores.c.revision < upsert.excluded.revision,
-    ).returning(stores.c.store_id)
-    return (await conn.execute(statement)).first() is not None
+    return (await conn.execute(_SAVE_STORE, values)).first() is not None
 
 
 async def apply_menu_item_updated(conn: AsyncConnection, event: MenuItemUpdated) -> bool:
@@ -45,13 +54,7 @@ async def apply_menu_item_updated(conn: AsyncConnection, event: MenuItemUpdated)
         "removed": event.removed,
         "revision": event.revision,
     }
-    upsert = insert(menu_items).values(values)
-    statement = upsert.on_conflict_do_update(
-        index_elements=[menu_items.c.menu_item_id],
-        set_={name: upsert.excluded[name] for name in values if name != "menu_item_id"},
-        where=menu_items.c.revision < upsert.excluded.revision,
-    ).returning(menu_items.c.menu_item_id)
-    return (await conn.execute(statement)).first() is not None
+    return (await conn.execute(_SAVE_MENU_ITEM, values)).first() is not None
 
 
 def _store(row: Any) -> StoreView:

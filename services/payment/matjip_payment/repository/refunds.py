@@ -3,23 +3,21 @@
 from uuid import UUID
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_payment.repository.tables import refund_requests
+from matjip_platform.sql import insert_unless_present
 
 PENDING = "pending"
 REFUNDED = "refunded"
 NOTHING_TO_REFUND = "nothing_to_refund"
 REFUSED = "refused"
 
+_RECORD = insert_unless_present(refund_requests, ("order_id", "reason", "outcome"), on=("order_id",))
+
 
 async def record(conn: AsyncConnection, order_id: UUID, reason: str) -> None:
-    await conn.execute(
-        insert(refund_requests)
-        .values(order_id=order_id, reason=reason[:200], outcome=PENDING)
-        .on_conflict_do_nothing(index_elements=[refund_requests.c.order_id])
-    )
+    await conn.execute(_RECORD, {"order_id": order_id, "reason": reason[:200], "outcome": PENDING})
 
 
 async def requested(conn: AsyncConnection, order_id: UUID) -> str | None:

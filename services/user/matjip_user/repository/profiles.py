@@ -5,12 +5,16 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import RowMapping, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import Role
+from matjip_platform.sql import insert_unless_present
 from matjip_user.domain.profiles import Profile
 from matjip_user.repository.tables import profiles
+
+_CREATE = insert_unless_present(
+    profiles, ("user_id", "email", "role", "display_name", "registered_at"), on=("user_id",), returning=("user_id",)
+)
 
 
 def _profile(row: RowMapping) -> Profile:
@@ -30,10 +34,14 @@ async def create_if_absent(
 ) -> bool:
     """True when the profile was created; False when it already existed (left exactly as it is)."""
     result = await conn.execute(
-        insert(profiles)
-        .values(user_id=user_id, email=email, role=role.value, display_name=display_name, registered_at=registered_at)
-        .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
-        .returning(profiles.c.user_id)
+        _CREATE,
+        {
+            "user_id": user_id,
+            "email": email,
+            "role": role.value,
+            "display_name": display_name,
+            "registered_at": registered_at,
+        },
     )
     return result.first() is not None
 
