@@ -17,6 +17,7 @@ from matjip_notification.application import notifications_after
 from matjip_notification.components import NotificationComponents
 from matjip_notification.domain.stream import MAX_ID, resume_after
 from matjip_platform.auth import Principal
+from matjip_platform.documented_problems import needs_token
 from matjip_platform.errors import Unauthorized
 from matjip_platform.http import CurrentPrincipal, components_of, runtime_of
 
@@ -28,6 +29,7 @@ Components = Annotated[NotificationComponents, Depends(components_of(Notificatio
 RECONNECT_MILLISECONDS = 2000
 
 
+@needs_token
 async def stream_principal(
     request: Request,
     access_token: Annotated[
