@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
-import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -28,6 +27,7 @@ from matjip_platform.handlers import EventHandlers, Handler, HandlerContext
 from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.telemetry import bookkeeping, context_from_headers, tracer
+from matjip_platform.unavailable import database_unavailable
 from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -60,35 +60,9 @@ class _HandOverPartitions(ConsumerRebalanceListener):  # type: ignore[misc]
         return None
 
 
-# PostgreSQL refusing connections or cutting them, restarting or shutting down (SQLSTATE class 57, operator
-# intervention; 08, connection exceptions): the database is unavailable, the message may be fine.
-_UNREACHABLE = (
-    ConnectionRefusedError,
-    ConnectionResetError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-)
 DATABASE_WAIT_SECONDS = 300.0
 """How long one record waits for an unreachable database before its failures count as attempts again."""
 DATABASE_WAIT_PAUSE_SECONDS = 2.0
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database cannot be reached (refused, restarting, shutting down, a connection
-    cut), as opposed to a statement or a handler failing: anywhere in its chain of causes."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, _UNREACHABLE) or getattr(current, "connection_invalidated", False):
-            return True
-        orig = getattr(current, "orig", None)
-        pending += [current.__cause__, current.__context__, orig if isinstance(orig, BaseException) else None]
-    return False
 
 
 @dataclass

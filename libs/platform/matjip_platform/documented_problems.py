@@ -8,6 +8,7 @@ route. Those are known from the route alone, so they are documented here once, f
 | --- | --- | --- |
 | 422 | a field is not valid, or holds a NUL (RefuseNulCharacters, for any query string) | all |
 | 429 | the caller's IP or user spent its budget (RateLimitMiddleware) | all |
+| 503 | the database is out of reach (UnexpectedErrorMiddleware, matjip_platform.unavailable) | all |
 | 401 | no valid access token | those that need one (`authenticated` or a dependency marked `needs_token`) |
 | 403 | the caller's role may not (`require_role`) | those that check a role |
 
@@ -31,6 +32,7 @@ _REF = f"#/components/schemas/{PROBLEM_SCHEMA}"
 PLATFORM_ANSWERS = {
     422: "The request is not valid: each field at fault is named in `errors` (a NUL character included).",
     429: "Too many requests from this IP or user: wait `Retry-After` seconds.",
+    503: "The database is out of reach for a moment (restarting): try again after `Retry-After` seconds.",
 }
 NO_TOKEN = "No valid access token: missing, expired, forged or revoked."
 WRONG_ROLE = "The caller's role may not do this."

@@ -10,7 +10,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from matjip_platform.unavailable import database_unavailable
+
 PROBLEM_JSON = "application/problem+json"
+DATABASE_RETRY_AFTER_SECONDS = 2  # a PostgreSQL restart (fast shutdown) is over in a few seconds
 log = structlog.get_logger(__name__)
 
 
@@ -152,13 +155,21 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as exc:
             if started:
                 raise
-            log.exception("unhandled_error", path=scope["path"])
-            response = problem_response(
-                500, "An unexpected error occurred.", code="internal_error", instance=scope["path"]
-            )
+            if database_unavailable(exc):
+                # PostgreSQL restarting or out of reach: the request was fine and may be sent again shortly.
+                log.warning("database_unavailable", path=scope["path"], error=f"{type(exc).__name__}: {exc}")
+                response = problem_response(
+                    503, "The database is out of reach for a moment; try again.", code="database_unavailable",
+                    instance=scope["path"], headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+                )
+            else:
+                log.exception("unhandled_error", path=scope["path"])
+                response = problem_response(
+                    500, "An unexpected error occurred.", code="internal_error", instance=scope["path"]
+                )
             await response(scope, receive, send)
 
 

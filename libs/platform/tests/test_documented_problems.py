@@ -60,12 +60,14 @@ def test_each_operation_documents_what_the_platform_answers_around_it() -> None:
     app = create_app(name="sample", title="Sample", description="", routers=[router], lifespan=None)
     document = app.openapi()
 
-    assert sorted(responses(document, "/open", "get")) == ["200", "422", "429"]
-    assert sorted(responses(document, "/mine", "post")) == ["200", "401", "422", "429"]
-    assert sorted(responses(document, "/admin/{thing}", "delete")) == ["204", "401", "403", "404", "422", "429"]
-    assert sorted(responses(document, "/stream", "get")) == ["200", "401", "422", "429"]
+    assert sorted(responses(document, "/open", "get")) == ["200", "422", "429", "503"]
+    assert sorted(responses(document, "/mine", "post")) == ["200", "401", "422", "429", "503"]
+    assert sorted(responses(document, "/admin/{thing}", "delete")) == [
+        "204", "401", "403", "404", "422", "429", "503"
+    ]
+    assert sorted(responses(document, "/stream", "get")) == ["200", "401", "422", "429", "503"]
     for status, answer in responses(document, "/admin/{thing}", "delete").items():
-        if status in {"401", "403", "422", "429"}:
+        if status in {"401", "403", "422", "429", "503"}:
             assert answer["content"] == {PROBLEM_JSON: {"schema": PROBLEM_REF}}, status
     # The route's own words stay; FastAPI's 422 shape ({"detail": [...]}) is gone with its schemas.
     assert responses(document, "/admin/{thing}", "delete")["401"]["description"] == "said by the route"
@@ -81,7 +83,8 @@ def test_the_documented_problem_is_what_the_platform_answers() -> None:
     invalid = problem_response(422, "The request is not valid: name", code="validation_failed", instance="/x",
                                errors=[{"field": "name", "in": "body", "message": "Field required"}])
     limited = problem_response(429, "Too many requests; slow down.", code="rate_limited")
-    for answer in (invalid, limited):
+    unavailable = problem_response(503, "The database is out of reach.", code="database_unavailable")
+    for answer in (invalid, limited, unavailable):
         problem = Problem.model_validate_json(answer.body)
         assert problem.status == answer.status_code and answer.media_type == PROBLEM_JSON
     assert Problem.model_validate_json(invalid.body).errors is not None

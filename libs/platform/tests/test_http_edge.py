@@ -4,6 +4,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Annotated
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
@@ -52,6 +53,14 @@ async def conflict() -> None:
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("secret internals")
+
+
+@router.get("/database-restarting")
+async def database_restarting() -> None:
+    try:
+        raise asyncpg.exceptions.CannotConnectNowError("the database system is shutting down")
+    except asyncpg.PostgresError as exc:
+        raise RuntimeError("the unit of work could not begin") from exc
 
 
 def client() -> httpx.AsyncClient:
@@ -186,3 +195,15 @@ async def test_the_rate_limit_answers_429_with_retry_after_except_on_exempt_path
     assert limited.headers["retry-after"] == "17"
     assert limited.json()["code"] == "rate_limited"
     assert free.status_code == 200
+
+
+async def test_a_database_out_of_reach_is_a_503_to_try_again_not_a_crash() -> None:
+    """PostgreSQL restarting (here, anywhere in the exception's causes) says nothing about the request."""
+    async with client() as c:
+        restarting = await c.get("/database-restarting")
+        crashed = await c.get("/boom")
+    assert restarting.status_code == 503
+    assert restarting.headers["content-type"] == "application/problem+json"
+    assert restarting.json()["code"] == "database_unavailable"
+    assert int(restarting.headers["retry-after"]) > 0
+    assert crashed.status_code == 500  # anything else is still the crash it is

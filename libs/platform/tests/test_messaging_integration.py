@@ -429,7 +429,7 @@ async def test_a_database_outage_spends_no_attempt_and_dead_letters_nothing(harn
 def test_what_counts_as_the_database_being_unavailable() -> None:
     from sqlalchemy.exc import DBAPIError
 
-    from matjip_platform.consumer import database_unavailable
+    from matjip_platform.unavailable import database_unavailable
 
     shutdown = asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command")
     assert database_unavailable(shutdown)
