@@ -6,9 +6,7 @@ from matjip_contracts.events.base import Event
 EVENT_MODELS: dict[tuple[str, int], type[Event]] = {
     (model.event_type, model.event_version): model
     for name in events.__all__
-    if isinstance(model := getattr(events, name), type)
-    and issubclass(model, Event)
-    and model is not Event
+    if isinstance(model := getattr(events, name), type) and issubclass(model, Event) and model is not Event
 }
 
 

@@ -278,7 +278,11 @@ def serve(definition: ServiceDefinition[S, C]) -> None:
     setup_tracing(settings)
     from matjip_platform import instrumentation
 
-    app = build_app(definition, settings, on_runtime=lambda rt: instrumentation.instrument_engine(rt.db.engine))
+    def on_runtime(runtime: Runtime[S, C]) -> None:
+        if settings.trace_sql_statements:
+            instrumentation.instrument_engine(runtime.db.engine)
+
+    app = build_app(definition, settings, on_runtime=on_runtime)
     instrumentation.instrument(app)
     server = uvicorn.Server(uvicorn_config(app, settings))
     uvloop.run(server.serve())  # libuv's event loop: a fraction of asyncio's per-callback cost

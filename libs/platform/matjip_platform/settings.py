@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     # The share of traces that begin with a read (GET) which are kept; every write and everything it causes
     # is always traced (matjip_platform.telemetry.EveryWriteSomeReads).
     trace_read_sample_ratio: float = Field(default=0.01, ge=0, le=1)
+    # Each SQL statement of a traced request or event as a span of its own (the SQLAlchemy instrumentation).
+    trace_sql_statements: bool = True
     shutdown_timeout_seconds: float = 20.0
     # Per-client request budgets for the Redis-backed rate limiter (requests per minute).
     rate_limit_per_ip: int = Field(default=600, ge=1)

@@ -8,8 +8,9 @@ Core statement. Several rows: pass a list of parameter sets (asyncpg sends them 
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Table, bindparam, text
+from sqlalchemy import ARRAY, Column, ColumnElement, Table, bindparam, func, text
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -71,3 +72,9 @@ def insert_or_update(
     if only_if_newer:
         conflict += f" WHERE {table.name}.{only_if_newer} < EXCLUDED.{only_if_newer}"
     return _insert(table, columns, conflict, returning)
+
+
+def is_any_of(column: Column[Any], parameter: str) -> ColumnElement[bool]:
+    """`column = ANY(:parameter)`, the parameter a list: one statement whatever the list's length (an
+    `IN` list is rewritten for each length, so neither SQLAlchemy nor asyncpg can reuse it)."""
+    return column == func.any(bindparam(parameter, type_=ARRAY(column.type)))

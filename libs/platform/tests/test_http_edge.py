@@ -68,9 +68,7 @@ def client() -> httpx.AsyncClient:
     app.include_router(router)
     app.add_middleware(MetricsMiddleware)
     install_error_handlers(app)
-    app.state.runtime = SimpleNamespace(
-        verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip")
-    )
+    app.state.runtime = SimpleNamespace(verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip"))
     # The app must not raise even for a crash: an exception reaching the server closes the connection.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
     return httpx.AsyncClient(transport=transport, base_url="http://t")
@@ -152,18 +150,17 @@ async def test_requests_are_counted_by_route_template_not_raw_path() -> None:
     from prometheus_client import REGISTRY
 
     def served() -> float:
-        return REGISTRY.get_sample_value(
-            "http_requests_total", {"method": "GET", "route": "/conflict", "status": "409"}
-        ) or 0.0
+        return (
+            REGISTRY.get_sample_value("http_requests_total", {"method": "GET", "route": "/conflict", "status": "409"})
+            or 0.0
+        )
 
     before = served()
     async with client() as c:
         await c.get("/conflict")
         await c.get("/nowhere/123")
     assert served() == before + 1
-    assert REGISTRY.get_sample_value(
-        "http_requests_total", {"method": "GET", "route": "unmatched", "status": "404"}
-    )
+    assert REGISTRY.get_sample_value("http_requests_total", {"method": "GET", "route": "unmatched", "status": "404"})
 
 
 async def test_the_rate_limit_answers_429_with_retry_after_except_on_exempt_paths() -> None:

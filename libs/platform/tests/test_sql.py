@@ -1,11 +1,11 @@
 """Upserts that SQLAlchemy can cache, with the SQL and the parameter types the table gives."""
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import ARRAY, JSON, Column, Integer, MetaData, String, Table, Uuid
 from sqlalchemy.dialects.postgresql import insert
 
 from matjip_platform.inbox import _CLAIM
-from matjip_platform.sql import insert_or_update, insert_unless_present
+from matjip_platform.sql import insert_or_update, insert_unless_present, is_any_of
 
 things = Table(
     "things",
@@ -71,3 +71,10 @@ def test_an_upsert_reads_as_the_insert_it_is() -> None:
 def test_an_upsert_without_a_target_or_with_odd_names_is_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         insert_or_update(things, ("id", "name"), **kwargs)  # type: ignore[arg-type]
+
+
+def test_any_of_a_list_is_one_statement_with_an_array_parameter() -> None:
+    condition = is_any_of(things.c.id, "ids")
+    assert str(condition) == "things.id = any(:ids)"
+    bind = condition.compile().binds["ids"]
+    assert isinstance(bind.type, ARRAY) and isinstance(bind.type.item_type, Uuid)

@@ -53,6 +53,11 @@ _HOLD_FOR_OWNER = insert_unless_present(
     pending_owner_notifications, ("store_id", "kind", "order_id", "dedup_key", "payload")
 )
 _RECORD_STORE_OWNER = insert_unless_present(store_owners, ("store_id", "owner_id", "revision"), on=("store_id",))
+# Built once (every status change reads both): no construction or cache key per call.
+_OWNER_OF = select(store_owners.c.owner_id).where(store_owners.c.store_id == bindparam("store_id"))
+_SUMMARY_OF = select(order_summaries.c.total_amount, order_summaries.c.lines).where(
+    order_summaries.c.order_id == bindparam("order_id")
+)
 
 
 @dataclass(frozen=True)
@@ -93,8 +98,7 @@ async def after(conn: AsyncConnection, recipient_id: UUID, after_id: int, limit:
 
 
 async def owner_of(conn: AsyncConnection, store_id: UUID) -> UUID | None:
-    query = select(store_owners.c.owner_id).where(store_owners.c.store_id == store_id)
-    owner: UUID | None = await conn.scalar(query)
+    owner: UUID | None = await conn.scalar(_OWNER_OF, {"store_id": store_id})
     return owner
 
 
@@ -152,10 +156,7 @@ async def record_order(conn: AsyncConnection, event: OrderPlaced) -> None:
 
 
 async def summary_of(conn: AsyncConnection, order_id: UUID) -> OrderSummary | None:
-    query = select(order_summaries.c.total_amount, order_summaries.c.lines).where(
-        order_summaries.c.order_id == order_id
-    )
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_SUMMARY_OF, {"order_id": order_id})).first()
     if row is None:
         return None
     return OrderSummary(total_amount=row.total_amount, lines=tuple(OrderLine.model_validate(x) for x in row.lines))

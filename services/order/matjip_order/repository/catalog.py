@@ -4,13 +4,13 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events import MenuItemOption, MenuItemUpdated, OpeningHours, StoreUpdated
 from matjip_order.domain.menu import MenuItemView, StoreView
 from matjip_order.repository.tables import menu_items, stores
-from matjip_platform.sql import insert_or_update
+from matjip_platform.sql import insert_or_update, is_any_of
 
 # A redelivered or out-of-order snapshot must not overwrite a newer one.
 _SAVE_STORE = insert_or_update(
@@ -57,6 +57,10 @@ async def apply_menu_item_updated(conn: AsyncConnection, event: MenuItemUpdated)
     return (await conn.execute(_SAVE_MENU_ITEM, values)).first() is not None
 
 
+_FIND_STORE = select(stores).where(stores.c.store_id == bindparam("store_id"))
+_FIND_MENU_ITEMS = select(menu_items).where(is_any_of(menu_items.c.menu_item_id, "menu_item_ids"))
+
+
 def _store(row: Any) -> StoreView:
     return StoreView(
         store_id=row.store_id,
@@ -83,7 +87,7 @@ def _menu_item(row: Any) -> MenuItemView:
 
 
 async def find_store(conn: AsyncConnection, store_id: UUID) -> StoreView | None:
-    row = (await conn.execute(select(stores).where(stores.c.store_id == store_id))).first()
+    row = (await conn.execute(_FIND_STORE, {"store_id": store_id})).first()
     return _store(row) if row is not None else None
 
 
@@ -91,7 +95,7 @@ async def find_menu_items(conn: AsyncConnection, menu_item_ids: Iterable[UUID]) 
     wanted = set(menu_item_ids)
     if not wanted:
         return {}
-    rows = await conn.execute(select(menu_items).where(menu_items.c.menu_item_id.in_(wanted)))
+    rows = await conn.execute(_FIND_MENU_ITEMS, {"menu_item_ids": list(wanted)})
     return {row.menu_item_id: _menu_item(row) for row in rows}
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, insert, literal, select, tuple_, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events import OrderLine, OrderStatus
@@ -26,23 +26,38 @@ _CLAIM_CHECKOUT_KEY = insert_unless_present(
 )
 
 
-def _values(order: Order) -> dict[str, Any]:
+# Built once: a statement made per call spent more CPU on its construction and cache key than PostgreSQL
+# spent running it (a tenth of the order service's CPU at 15 orders/s went to `save_order` alone).
+_INSERT_ORDER = insert(orders)
+_FIND_ORDER = select(orders).where(orders.c.order_id == bindparam("order_id"))
+_LOCK_ORDER = _FIND_ORDER.with_for_update()
+_SAVE_STEP = update(orders).where(orders.c.order_id == bindparam("saved_order_id"))
+
+
+def _step_values(order: Order) -> dict[str, Any]:
+    """What a saga step can change; the rest (lines, amount, parties, placement) is written once."""
     return {
-        "order_id": order.order_id,
-        "customer_id": order.customer_id,
-        "store_id": order.store_id,
         "status": order.status.value,
-        "lines": [line.model_dump(mode="json") for line in order.lines],
-        "total_amount": order.total_amount,
-        "placed_at": order.placed_at,
         "status_changed_at": order.status_changed_at,
-        "acceptance_window_seconds": order.acceptance_window.total_seconds(),
         "accept_by": order.accept_by,
         "prep_minutes": order.prep_minutes,
         "cancel_reason": order.cancel_reason,
         "cancel_detail": order.cancel_detail,
         "payment_status": order.payment_status.value,
         "payment_id": order.payment_id,
+    }
+
+
+def _values(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "store_id": order.store_id,
+        "lines": [line.model_dump(mode="json") for line in order.lines],
+        "total_amount": order.total_amount,
+        "placed_at": order.placed_at,
+        "acceptance_window_seconds": order.acceptance_window.total_seconds(),
+        **_step_values(order),
     }
 
 
@@ -67,23 +82,22 @@ def _order(row: Any) -> Order:
 
 
 async def insert_order(conn: AsyncConnection, order: Order) -> None:
-    await conn.execute(insert(orders).values(_values(order)))
+    await conn.execute(_INSERT_ORDER, _values(order))
 
 
 async def save_order(conn: AsyncConnection, order: Order) -> None:
-    values = _values(order)
-    del values["order_id"]
-    await conn.execute(update(orders).where(orders.c.order_id == order.order_id).values(values))
+    """Write what a saga step changed (the columns of `_step_values`)."""
+    await conn.execute(_SAVE_STEP, {"saved_order_id": order.order_id, **_step_values(order)})
 
 
 async def find_order(conn: AsyncConnection, order_id: UUID) -> Order | None:
-    row = (await conn.execute(select(orders).where(orders.c.order_id == order_id))).first()
+    row = (await conn.execute(_FIND_ORDER, {"order_id": order_id})).first()
     return _order(row) if row is not None else None
 
 
 async def lock_order(conn: AsyncConnection, order_id: UUID) -> Order | None:
     """The order, row-locked until the transaction ends: one change at a time, events in commit order."""
-    row = (await conn.execute(select(orders).where(orders.c.order_id == order_id).with_for_update())).first()
+    row = (await conn.execute(_LOCK_ORDER, {"order_id": order_id})).first()
     return _order(row) if row is not None else None
 
 

@@ -1,11 +1,11 @@
 """Queries on payment intents. Every change locks the intent row first (SELECT ... FOR UPDATE)."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, literal, or_, select, tuple_, update
+from sqlalchemy import Row, bindparam, func, literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_payment.domain.intents import IntentStatus, PaymentIntent, check_transition
@@ -14,6 +14,14 @@ from matjip_platform.sql import insert_unless_present
 
 _CREATE = insert_unless_present(
     payment_intents, ("payment_id", "order_id", "customer_id", "amount", "currency", "status"), on=("order_id",)
+)
+# Built once (every payment locks and moves its intent): no construction or cache key per call.
+_GET = select(payment_intents).where(payment_intents.c.order_id == bindparam("order_id"))
+_LOCK = _GET.with_for_update()
+_MOVE = (
+    update(payment_intents)
+    .where(payment_intents.c.order_id == bindparam("moved_order_id"))
+    .values(updated_at=func.now())
 )
 
 
@@ -68,25 +76,19 @@ async def open_intent(
 
 
 async def lock(conn: AsyncConnection, order_id: UUID) -> PaymentIntent | None:
-    row = (
-        await conn.execute(select(payment_intents).where(payment_intents.c.order_id == order_id).with_for_update())
-    ).first()
+    row = (await conn.execute(_LOCK, {"order_id": order_id})).first()
     return _intent(row) if row else None
 
 
 async def get(conn: AsyncConnection, order_id: UUID) -> PaymentIntent | None:
-    row = (await conn.execute(select(payment_intents).where(payment_intents.c.order_id == order_id))).first()
+    row = (await conn.execute(_GET, {"order_id": order_id})).first()
     return _intent(row) if row else None
 
 
 async def move(conn: AsyncConnection, intent: PaymentIntent, to: IntentStatus, **values: Any) -> None:
     """Change a locked intent's status (the domain refuses illegal moves) and the given columns."""
     check_transition(intent.status, to)
-    await conn.execute(
-        update(payment_intents)
-        .where(payment_intents.c.order_id == intent.order_id)
-        .values(status=to, updated_at=func.now(), **values)
-    )
+    await conn.execute(_MOVE, {"moved_order_id": intent.order_id, "status": to, **values})
 
 
 async def authorized(conn: AsyncConnection, intent: PaymentIntent, *, payment_key: str, at: datetime | None) -> None:
@@ -95,7 +97,7 @@ async def authorized(conn: AsyncConnection, intent: PaymentIntent, *, payment_ke
         intent,
         IntentStatus.AUTHORIZED,
         payment_key=payment_key,
-        authorized_at=at or func.now(),
+        authorized_at=at or datetime.now(UTC),
         failure_reason=None,
         failure_code=None,
         failure_detail=None,
@@ -112,12 +114,12 @@ async def failed(
         failure_reason=reason,
         failure_code=code,
         failure_detail=(detail or "")[:2000] or None,
-        failed_at=func.now(),
+        failed_at=datetime.now(UTC),
     )
 
 
 async def refunded(conn: AsyncConnection, intent: PaymentIntent) -> None:
-    await move(conn, intent, IntentStatus.REFUNDED, refunded_at=func.now())
+    await move(conn, intent, IntentStatus.REFUNDED, refunded_at=datetime.now(UTC))
 
 
 async def statuses(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, IntentStatus]:

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderStatus
@@ -14,15 +14,17 @@ from matjip_platform.sql import insert_unless_present
 _RECORD = insert_unless_present(order_states, ("order_id", "customer_id", "status", "changed_at"), on=("order_id",))
 
 
+_STATUS_OF = select(order_states.c.status).where(order_states.c.order_id == bindparam("order_id"))
+_CUSTOMER_OF = select(order_states.c.customer_id).where(order_states.c.order_id == bindparam("order_id"))
+
+
 async def status_of(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
-    status = await conn.scalar(select(order_states.c.status).where(order_states.c.order_id == order_id))
+    status = await conn.scalar(_STATUS_OF, {"order_id": order_id})
     return OrderStatus(status) if status else None
 
 
 async def customer_of(conn: AsyncConnection, order_id: UUID) -> UUID | None:
-    customer: UUID | None = await conn.scalar(
-        select(order_states.c.customer_id).where(order_states.c.order_id == order_id)
-    )
+    customer: UUID | None = await conn.scalar(_CUSTOMER_OF, {"order_id": order_id})
     return customer
 
 

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_payment.repository.tables import refund_requests
@@ -14,6 +14,7 @@ NOTHING_TO_REFUND = "nothing_to_refund"
 REFUSED = "refused"
 
 _RECORD = insert_unless_present(refund_requests, ("order_id", "reason", "outcome"), on=("order_id",))
+_REQUESTED = select(refund_requests.c.reason).where(refund_requests.c.order_id == bindparam("order_id"))
 
 
 async def record(conn: AsyncConnection, order_id: UUID, reason: str) -> None:
@@ -22,9 +23,7 @@ async def record(conn: AsyncConnection, order_id: UUID, reason: str) -> None:
 
 async def requested(conn: AsyncConnection, order_id: UUID) -> str | None:
     """The reason of the order's refund request, None when none was made."""
-    reason: str | None = await conn.scalar(
-        select(refund_requests.c.reason).where(refund_requests.c.order_id == order_id)
-    )
+    reason: str | None = await conn.scalar(_REQUESTED, {"order_id": order_id})
     return reason
 
 

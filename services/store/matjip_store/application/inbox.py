@@ -47,8 +47,6 @@ async def request_acceptance(
     """Put the order in the store's inbox (once per order), or accept it at once for an auto-accepting store;
     an order that arrives after its deadline (a backlog) expires at once. `on_new_deadline` runs after the
     commit of a new PENDING entry (the expiry task looks at the new earliest deadline)."""
-    if await repo.fetch_entry(uow.conn, command.order_id) is not None:
-        return  # already in the inbox: a re-sent command changes nothing
     entry = InboxEntry(
         order_id=command.order_id,
         store_id=command.store_id,
@@ -77,7 +75,7 @@ async def request_acceptance(
             order_id=entry.order_id, store_id=entry.store_id, prep_minutes=store.auto_accept_prep_minutes
         )
     if not await repo.insert_entry(uow.conn, entry):
-        return
+        return  # already in the inbox: a re-sent command changes nothing
     log.info("order_received", store_id=str(entry.store_id), status=entry.status.value)
     if answer is not None:
         await uow.emit(answer)

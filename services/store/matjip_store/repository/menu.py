@@ -4,12 +4,22 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from matjip_platform.sql import is_any_of
 from matjip_store.domain.menu import Category, MenuItem, MenuOption
 from matjip_store.domain.stock import ItemStock
 from matjip_store.repository.tables import menu_categories, menu_items
+
+_LOCK_LIVE_ITEMS = (
+    select(menu_items)
+    .where(
+        menu_items.c.store_id == bindparam("store_id"), is_any_of(menu_items.c.id, "item_ids"), ~menu_items.c.removed
+    )
+    .order_by(menu_items.c.id)
+    .with_for_update()
+)
 
 
 def _item(row: Any) -> MenuItem:
@@ -64,12 +74,7 @@ async def lock_live_items(conn: AsyncConnection, store_id: UUID, item_ids: Itera
     """The store's items among `item_ids` that are still on the menu, row-locked in id order (one order
     for every transaction, so two reservations can never deadlock on each other's rows)."""
     ids = sorted(set(item_ids))
-    rows = await conn.execute(
-        select(menu_items)
-        .where(menu_items.c.store_id == store_id, menu_items.c.id.in_(ids), ~menu_items.c.removed)
-        .order_by(menu_items.c.id)
-        .with_for_update()
-    )
+    rows = await conn.execute(_LOCK_LIVE_ITEMS, {"store_id": store_id, "item_ids": ids})
     return {row.id: _item(row) for row in rows}
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matjip_contracts.events.common import OrderLine
@@ -51,11 +51,13 @@ class Reservation:
 RESERVED, REJECTED, RELEASED = "RESERVED", "REJECTED", "RELEASED"
 
 
+_FETCH_RESERVATION = select(stock_reservations).where(stock_reservations.c.order_id == bindparam("order_id"))
+_LOCK_RESERVATION = _FETCH_RESERVATION.with_for_update()
+
+
 async def fetch_reservation(conn: AsyncConnection, order_id: UUID, *, for_update: bool = False) -> Reservation | None:
-    query = select(stock_reservations).where(stock_reservations.c.order_id == order_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    query = _LOCK_RESERVATION if for_update else _FETCH_RESERVATION
+    row = (await conn.execute(query, {"order_id": order_id})).first()
     if row is None:
         return None
     return Reservation(
@@ -104,15 +106,21 @@ def _entry(row: Any) -> InboxEntry:
     )
 
 
+_FETCH_ENTRY = select(inbox_entries).where(inbox_entries.c.order_id == bindparam("order_id"))
+_FETCH_STORE_ENTRY = _FETCH_ENTRY.where(inbox_entries.c.store_id == bindparam("store_id"))
+_ENTRY_QUERIES = {
+    (False, False): _FETCH_ENTRY,
+    (False, True): _FETCH_ENTRY.with_for_update(),
+    (True, False): _FETCH_STORE_ENTRY,
+    (True, True): _FETCH_STORE_ENTRY.with_for_update(),
+}
+
+
 async def fetch_entry(
     conn: AsyncConnection, order_id: UUID, *, store_id: UUID | None = None, for_update: bool = False
 ) -> InboxEntry | None:
-    query = select(inbox_entries).where(inbox_entries.c.order_id == order_id)
-    if store_id is not None:
-        query = query.where(inbox_entries.c.store_id == store_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    query = _ENTRY_QUERIES[(store_id is not None, for_update)]
+    row = (await conn.execute(query, {"order_id": order_id, "store_id": store_id})).first()
     return _entry(row) if row is not None else None
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Time,
     and_,
+    bindparam,
     cast,
     delete,
     exists,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from matjip_platform.sql import is_any_of
 from matjip_store.domain.area import EARTH_RADIUS_M, DeliveryArea
 from matjip_store.domain.hours import OpeningWindow
 from matjip_store.domain.store import Store
@@ -76,10 +78,16 @@ def _columns(store: Store) -> dict[str, Any]:
     }
 
 
+# Built once (the reservation of every order reads the store): no construction or cache key per call.
+_HOURS_OF = select(opening_windows).where(is_any_of(opening_windows.c.store_id, "store_ids"))
+_FETCH_STORE = select(stores).where(stores.c.id == bindparam("store_id"))
+_LOCK_STORE = _FETCH_STORE.with_for_update()
+
+
 async def _hours_of(conn: AsyncConnection, store_ids: Sequence[UUID]) -> dict[UUID, list[OpeningWindow]]:
     hours: dict[UUID, list[OpeningWindow]] = defaultdict(list)
     if store_ids:
-        rows = await conn.execute(select(opening_windows).where(opening_windows.c.store_id.in_(store_ids)))
+        rows = await conn.execute(_HOURS_OF, {"store_ids": list(store_ids)})
         for row in rows:
             hours[row.store_id].append(OpeningWindow(row.weekday, row.opens, row.closes))
     return hours
@@ -88,10 +96,7 @@ async def _hours_of(conn: AsyncConnection, store_ids: Sequence[UUID]) -> dict[UU
 async def fetch_store(conn: AsyncConnection, store_id: UUID, *, for_update: bool = False) -> Store | None:
     """The store; `for_update` locks its row until the transaction ends (every change to the store or
     its menu takes this lock, so events keyed by the store leave in commit order)."""
-    query = select(stores).where(stores.c.id == store_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_LOCK_STORE if for_update else _FETCH_STORE, {"store_id": store_id})).first()
     if row is None:
         return None
     return _store(row, (await _hours_of(conn, [store_id]))[store_id])
