@@ -18,9 +18,10 @@ async def ask_about_store(
     models, indexes = components.models, components.review_indexes
     embedder = models.embedder
     async with components.unit_of_work() as uow:
-        if not await read_models.store_known(uow.conn, store_id):
-            raise StoreNotFound(f"No store {store_id} is known.")
         count = await read_models.store_review_count(uow.conn, store_id, embedder.name)
+        # A store with reviews is known; only one without needs the slower check (one query fewer).
+        if count == 0 and not await read_models.store_known(uow.conn, store_id):
+            raise StoreNotFound(f"No store {store_id} is known.")
         store = indexes.get(store_id, count)
         reviews = None if store is not None else await read_models.store_reviews(uow.conn, store_id, embedder.name)
         menu = await read_models.store_menu(uow.conn, store_id)

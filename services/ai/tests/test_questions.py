@@ -119,6 +119,35 @@ def test_one_sentence_on_the_question_lifts_a_long_review_and_becomes_its_snippe
     assert match.snippet == "Tteokbokki spicy."
 
 
+def test_the_first_k_of_a_ranking_are_the_same_whether_k_or_all_are_asked_for(
+    fake_embedder: Embedder, fake_analyzer: TermAnalyzer
+) -> None:
+    # Reviews with and without usable sentence vectors, mixed, so the closest sentence of each is found
+    # among its own sentences only.
+    texts = [
+        "Spicy broth. Sweet rice cake.",
+        "Cold noodles.",
+        "Delivery quick. Broth rich. Spicy enough.",
+        "Sweet. Spicy. Spicy broth!",
+        "Nothing to say.",
+    ]
+    reviews = [review(fake_embedder, fake_analyzer, t, age_days=n) for n, t in enumerate(texts)]
+    reviews[1] = replace(reviews[1], sentence_embeddings=reviews[1].sentence_embeddings[:0])
+    store = StoreReviews(reviews, fake_embedder.dimension)
+
+    everything = rank_reviews("spicy broth", store, {}, fake_embedder, fake_analyzer, FusionWeights(lexical=0.1))
+    first_two = rank_reviews(
+        "spicy broth", store, {}, fake_embedder, fake_analyzer, FusionWeights(lexical=0.1), limit=2
+    )
+
+    assert first_two == everything[:2]
+    snippets = {store.reviews[r.position].text: r.best_sentence for r in everything}
+    assert snippets == {texts[0]: 0, texts[1]: None, texts[2]: 2, texts[3]: 2, texts[4]: 0}
+    coverage = {store.reviews[r.position].text: r.coverage for r in everything}
+    assert coverage[texts[0]] == coverage[texts[2]] == coverage[texts[3]] == pytest.approx(1.0)
+    assert coverage[texts[1]] == coverage[texts[4]] == 0.0
+
+
 def test_sentence_vectors_that_do_not_line_up_with_the_text_are_not_trusted(
     fake_embedder: Embedder, fake_analyzer: TermAnalyzer
 ) -> None:

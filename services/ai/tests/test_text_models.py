@@ -6,6 +6,7 @@ import pytest
 
 from matjip_ai.api.language import accepted_language
 from matjip_ai.domain.language import Language, choose_language, detect_language
+from matjip_ai.text.e5 import E5Embedder
 from matjip_ai.text.models import TextModels, load_text_models
 
 
@@ -42,8 +43,53 @@ def test_vectors_are_unit_length_and_queries_differ_from_passages(models: TextMo
     assert queries.shape == (3, 384) and queries.dtype == np.float32
     assert np.allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-4)
     assert float(queries[0] @ passages[0]) < 0.999  # "query: " and "passage: " prefixes
-    assert np.allclose(embedder.embed_queries(["떡볶이 매워요?"])[0], queries[0], atol=1e-6)  # deterministic
     assert embedder.embed_queries([]).shape == (0, 384)
+
+
+def test_a_cached_query_vector_is_the_one_the_model_computes() -> None:
+    uncached, cached = E5Embedder(query_cache_size=0), E5Embedder(query_cache_size=2)
+    computed = uncached.embed_queries(["떡볶이 매워요?"])[0]
+    assert np.allclose(uncached.embed_queries(["떡볶이 매워요?"])[0], computed, atol=1e-6)  # deterministic
+    first = cached.embed_queries(["떡볶이 매워요?", "양 많아요?"])
+    again = cached.embed_queries(["양 많아요?", "떡볶이 매워요?", "양 많아요?"])
+    assert np.array_equal(again, first[[1, 0, 1]])
+    assert np.allclose(again[1], computed, atol=1e-6)
+    assert again.flags.writeable  # callers get their own matrix: writing to it leaves the cache alone
+    again[:] = 0.0
+    assert np.array_equal(cached.embed_queries(["떡볶이 매워요?"])[0], first[0])
+
+
+def test_a_long_question_is_embedded_from_its_first_tokens() -> None:
+    embedder = E5Embedder(query_cache_size=0, max_query_tokens=16)
+    short = "떡볶이 많이 매워요?"  # 14 tokens with "query: " and the special tokens
+    long = "떡볶이가 많이 맵나요? 아이랑 같이 먹으려고 하는데 덜 맵게 해주실 수 있나요?"
+    clipped = embedder.clipped_query(long)
+
+    assert embedder.clipped_query(short) == short
+    assert long.startswith(clipped) and 0 < len(clipped) < len(long)
+    assert (
+        embedder._model.token_count(clipped, True) <= 16 < embedder._model.token_count(long[: len(clipped) + 1], True)
+    )
+    assert np.allclose(embedder.embed_queries([long])[0], embedder.embed_queries([clipped])[0], atol=1e-6)
+    assert not np.allclose(embedder.embed_queries([long])[0], E5Embedder().embed_queries([long])[0], atol=1e-3)
+
+
+def test_the_query_cache_keeps_the_most_recently_used_vectors() -> None:
+    embedder = E5Embedder(query_cache_size=2)
+    calls: list[list[str]] = []
+    embed = embedder._embed
+
+    def counting(texts: list[str], is_query: bool) -> np.ndarray:
+        calls.append(list(texts))
+        return embed(texts, is_query)
+
+    embedder._embed = counting  # type: ignore[method-assign]
+    embedder.embed_queries(["맵기"])
+    embedder.embed_queries(["양"])
+    embedder.embed_queries(["맵기"])  # hit: now the most recent
+    embedder.embed_queries(["주차"])  # evicts "양"
+    embedder.embed_queries(["맵기", "양"])
+    assert calls == [["맵기"], ["양"], ["주차"], ["양"]]
 
 
 def test_a_korean_question_about_spiciness_is_closest_to_the_spicy_review(models: TextModels) -> None:

@@ -122,7 +122,7 @@ def answer_question(
     named = items_named_in(question, menu)
     if not store.reviews:
         return Answer(phrases.no_written_reviews(language), language, (), named, 0)
-    ranked = rank_reviews(question, store, menu, embedder, analyzer, fusion)[:top_k]
+    ranked = rank_reviews(question, store, menu, embedder, analyzer, fusion, limit=top_k)
     # The similarity scale depends on the language the question is written in, not the one answered in.
     written_in = detect_language(question) or DEFAULT_LANGUAGE
     matches = tuple(_match(r, store.reviews[r.position], menu, relevance, written_in) for r in ranked)
@@ -138,11 +138,13 @@ def rank_reviews(
     embedder: Embedder,
     analyzer: TermAnalyzer,
     fusion: FusionWeights = FUSION,
+    limit: int | None = None,
 ) -> list[Ranked]:
-    """Every review of the store, best first. Only the question is embedded and analysed here."""
+    """The store's reviews best first (all, or the first `limit`). Only the question is embedded and
+    analysed here."""
     normalised = with_menu_names(question, menu)
     vector = embedder.embed_queries([normalised])[0]
-    return store.index.rank(vector, question_terms(normalised, menu, analyzer), fusion)
+    return store.index.rank(vector, question_terms(normalised, menu, analyzer), fusion, limit)
 
 
 def with_menu_names(question: str, menu: Mapping[UUID, MenuItem]) -> str:

@@ -82,15 +82,26 @@ class ReviewIndex:
 
         self.size = len(reviews)
         self._whole = _rows([r.embedding for r in reviews], dimension)
-        counts = [r.sentence_embeddings.shape[0] for r in reviews]
+        counts = np.asarray([r.sentence_embeddings.shape[0] for r in reviews], dtype=np.int64)
         self._sentences = _rows([r.sentence_embeddings for r in reviews if r.sentence_embeddings.size], dimension)
-        self._owner = np.repeat(np.arange(self.size), counts)
-        self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if counts else None
-        self._terms = [frozenset(r.terms) for r in reviews]
-        document_frequency: Counter[str] = Counter(t for terms in self._terms for t in terms)
+        self._sentence_count = counts
+        self._first_sentence = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        # Reviews with sentence rows, and where their runs start: np.maximum.reduceat needs non-empty runs.
+        self._with_sentences = np.flatnonzero(counts > 0)
+        self._run_starts = self._first_sentence[self._with_sentences]
+        terms = [frozenset(r.terms) for r in reviews]
+        document_frequency: Counter[str] = Counter(t for review_terms in terms for t in review_terms)
         self._idf = {
             term: math.log(1.0 + (self.size - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
         }
+        # The rarest used term's weight, given to a question term no review uses (see _coverage).
+        self._unseen_idf = max(self._idf.values(), default=1.0)
+        # Which reviews use each term (positions, ascending): coverage adds a term's weight to those rows.
+        positions: dict[str, list[int]] = {}
+        for position, review_terms in enumerate(terms):
+            for term in review_terms:
+                positions.setdefault(term, []).append(position)
+        self._reviews_using = {term: np.asarray(rows, dtype=np.int64) for term, rows in positions.items()}
         self._bm25 = bm25s.BM25()
         self._vocabulary: set[str] = set()
         if reviews:
@@ -98,26 +109,23 @@ class ReviewIndex:
             self._bm25.index([list(r.terms) or ["\u2205"] for r in reviews], show_progress=False)
             self._vocabulary = set(self._bm25.vocab_dict)
 
-    def rank(self, question_vector: Vectors, question_terms: Sequence[str], weights: FusionWeights) -> list[Ranked]:
+    def rank(
+        self,
+        question_vector: Vectors,
+        question_terms: Sequence[str],
+        weights: FusionWeights,
+        limit: int | None = None,
+    ) -> list[Ranked]:
+        """The reviews best first: all of them, or the first `limit` (the same ones, in the same order)."""
         if self.size == 0:
             return []
         query = question_vector.reshape(-1)
         dense = self._whole @ query
-        best_sentence = np.full(self.size, -1, dtype=np.int64)
-        if self._sentences.shape[0]:
-            per_sentence = self._sentences @ query
-            # Sorted by review, then by similarity: the last row of each review's run is its closest sentence.
-            order = np.lexsort((per_sentence, self._owner))
-            owners = self._owner[order]
-            last = np.concatenate([owners[1:] != owners[:-1], [True]])
-            best_row = np.full(self.size, -1, dtype=np.int64)
-            best_row[owners[last]] = order[last]
+        per_sentence = self._sentences @ query if self._sentences.shape[0] else None
+        if per_sentence is not None:
             sentence_best = np.full(self.size, -np.inf, dtype=np.float32)
-            sentence_best[owners[last]] = per_sentence[order[last]]
+            sentence_best[self._with_sentences] = np.maximum.reduceat(per_sentence, self._run_starts)
             dense = np.maximum(dense, sentence_best)
-            assert self._first_sentence is not None
-            # The closest sentence is the snippet even when the whole text scores higher.
-            best_sentence = np.where(best_row >= 0, best_row - self._first_sentence, -1)
         known = [t for t in question_terms if t in self._vocabulary]
         lexical = (
             np.asarray(self._bm25.get_scores(known), dtype=np.float32)
@@ -126,31 +134,44 @@ class ReviewIndex:
         )
         fused = _fuse(dense, lexical, weights)
         coverage = self._coverage(question_terms)
+        # Ties (equal fused scores) go to the denser match.
+        order = np.lexsort((-dense, -fused))
         return [
             Ranked(
                 position=int(i),
                 fused=float(fused[i]),
                 dense=float(dense[i]),
-                best_sentence=None if best_sentence[i] < 0 else int(best_sentence[i]),
+                best_sentence=self._closest_sentence(int(i), per_sentence),
                 lexical=float(lexical[i]),
                 coverage=float(coverage[i]),
             )
-            # Ties (equal fused scores) go to the denser match.
-            for i in np.lexsort((-dense, -fused))
+            for i in (order if limit is None else order[:limit])
         ]
+
+    def _closest_sentence(self, position: int, per_sentence: npt.NDArray[np.float32] | None) -> int | None:
+        """Row of the review's closest sentence (the last of equally close ones); None if it has none.
+        It is the snippet even when the whole text scores higher."""
+        count = int(self._sentence_count[position])
+        if per_sentence is None or count == 0:
+            return None
+        first = int(self._first_sentence[position])
+        run = per_sentence[first : first + count]
+        return count - 1 - int(np.argmax(run[::-1]))
 
     def _coverage(self, question_terms: Sequence[str]) -> npt.NDArray[np.float32]:
         unique = set(question_terms)
         # A term no review uses weighs as much as the rarest one that is used: the question asks about
         # something the reviews do not mention, and that lowers every review's coverage.
-        unseen = max(self._idf.values(), default=1.0)
-        weight = {t: self._idf.get(t, unseen) for t in unique}
+        weight = {t: self._idf.get(t, self._unseen_idf) for t in unique}
         total = sum(weight.values())
         if total == 0:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(
-            [sum(w for t, w in weight.items() if t in terms) / total for terms in self._terms], dtype=np.float32
-        )
+        found = np.zeros(self.size, dtype=np.float64)
+        for term, term_weight in weight.items():
+            rows = self._reviews_using.get(term)
+            if rows is not None:
+                found[rows] += term_weight
+        return (found / total).astype(np.float32)
 
 
 def _fuse(dense: npt.NDArray[np.float32], lexical: npt.NDArray[np.float32], weights: FusionWeights) -> Vectors:

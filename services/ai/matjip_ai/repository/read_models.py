@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, exists, func, literal, select, union_all, update
+from sqlalchemy import Row, and_, bindparam, exists, func, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,14 +44,34 @@ async def save_store(conn: AsyncConnection, event: StoreUpdated) -> None:
     )
 
 
+# The question path's statements, built once (each question only binds its store and model).
+_STORE_KNOWN = select(
+    exists(
+        select(
+            union_all(
+                select(literal(1)).where(stores.c.store_id == bindparam("store_id")),
+                select(literal(1)).where(menu_items.c.store_id == bindparam("store_id")),
+                select(literal(1)).where(reviews.c.store_id == bindparam("store_id")),
+            ).subquery()
+        )
+    )
+)
+_STORE_MENU = select(  # not the names' vectors: a question does not need them
+    menu_items.c.menu_item_id,
+    menu_items.c.store_id,
+    menu_items.c.name,
+    menu_items.c.price,
+    menu_items.c.sold_out,
+    menu_items.c.removed,
+).where(menu_items.c.store_id == bindparam("store_id"))
+_STORE_REVIEW_COUNT = select(func.count()).where(
+    reviews.c.store_id == bindparam("store_id"), reviews.c.embedding_model == bindparam("model")
+)
+
+
 async def store_known(conn: AsyncConnection, store_id: UUID) -> bool:
     """A store ai has heard of: its snapshot, a menu item of it or a review of it arrived."""
-    sources = union_all(
-        select(literal(1)).where(stores.c.store_id == store_id),
-        select(literal(1)).where(menu_items.c.store_id == store_id),
-        select(literal(1)).where(reviews.c.store_id == store_id),
-    ).subquery()
-    return bool(await conn.scalar(select(exists(select(sources)))))
+    return bool(await conn.scalar(_STORE_KNOWN, {"store_id": store_id}))
 
 
 # --- menu items ---------------------------------------------------------------------------------------
@@ -143,7 +163,7 @@ def _menu_item(row: Row[Any]) -> MenuItem:
 
 async def store_menu(conn: AsyncConnection, store_id: UUID) -> dict[UUID, MenuItem]:
     """Every item of the store, removed ones too (old reviews talk about them)."""
-    rows = await conn.execute(select(menu_items).where(menu_items.c.store_id == store_id))
+    rows = await conn.execute(_STORE_MENU, {"store_id": store_id})
     return {row.menu_item_id: _menu_item(row) for row in rows}
 
 
@@ -213,9 +233,7 @@ async def reindex_review(conn: AsyncConnection, review_id: UUID, indexing: Revie
 
 
 async def store_review_count(conn: AsyncConnection, store_id: UUID, model: str) -> int:
-    count = await conn.scalar(
-        select(func.count()).where(reviews.c.store_id == store_id, reviews.c.embedding_model == model)
-    )
+    count = await conn.scalar(_STORE_REVIEW_COUNT, {"store_id": store_id, "model": model})
     return int(count or 0)
 
 
