@@ -27,6 +27,7 @@ from matjip_platform.handlers import EventHandlers, Handler, HandlerContext
 from matjip_platform.kafka_connection import kafka_connection_options
 from matjip_platform.settings import ServiceSettings
 from matjip_platform.telemetry import bookkeeping, context_from_headers, tracer
+from matjip_platform.unavailable import database_unavailable
 from matjip_platform.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -57,6 +58,11 @@ class _HandOverPartitions(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         return None
+
+
+DATABASE_WAIT_SECONDS = 300.0
+"""How long one record waits for an unreachable database before its failures count as attempts again."""
+DATABASE_WAIT_PAUSE_SECONDS = 2.0
 
 
 @dataclass
@@ -204,7 +210,8 @@ class EventConsumer(Generic[C]):
         return outcomes
 
     async def _handle_alone(self, item: _Work) -> str:
-        for attempt in range(1, self.retry.max_attempts + 1):
+        attempt, waited = 1, 0.0
+        while True:
             try:
                 async with self.unit_of_work() as uow:
                     with bookkeeping():
@@ -217,6 +224,15 @@ class EventConsumer(Generic[C]):
                 self._log_outcome(item, outcome, attempt)
                 return outcome
             except Exception as exc:
+                if database_unavailable(exc) and waited < DATABASE_WAIT_SECONDS:
+                    # The database restarting is not the message's fault: wait for it without spending an
+                    # attempt, so an outage dead-letters nothing (bounded, in case the error was misread).
+                    pause = min(DATABASE_WAIT_PAUSE_SECONDS, self.retry.delay(attempt))
+                    with _bound(item.envelope):
+                        log.warning("event_waiting_for_database", error=f"{type(exc).__name__}: {exc}")
+                    await asyncio.sleep(pause)
+                    waited += pause
+                    continue
                 with _bound(item.envelope):
                     if attempt == self.retry.max_attempts:
                         log.exception("event_failed_dead_lettering", attempts=attempt)
@@ -224,7 +240,7 @@ class EventConsumer(Generic[C]):
                         return "dead_lettered"
                     log.warning("event_failed_retrying", attempt=attempt, error=str(exc))
                 await asyncio.sleep(self.retry.delay(attempt))
-        raise AssertionError("unreachable")
+                attempt += 1
 
     async def _run_handler(self, uow: UnitOfWork, item: _Work, *, attempt: int) -> None:
         """The handler inside a consumer span continuing the producer's trace, log lines bound to the event."""

@@ -8,8 +8,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from matjip_platform.unavailable import database_unavailable
 
 PROBLEM_JSON = "application/problem+json"
+DATABASE_RETRY_AFTER_SECONDS = 2  # a PostgreSQL restart (fast shutdown) is over in a few seconds
 log = structlog.get_logger(__name__)
 
 
@@ -125,13 +129,54 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled_error", path=request.url.path)
-    return problem_response(500, "An unexpected error occurred.", code="internal_error", instance=request.url.path)
+class UnexpectedErrorMiddleware:
+    """An exception nothing else answered becomes a 500 problem, and the connection stays usable.
+
+    Starlette's own last resort answers 500 and then re-raises, and uvicorn closes the keep-alive connection
+    of a request that raised. A proxy that pooled that connection (the edge, an ALB) may already have sent
+    the next, unrelated request into it, and answers that one 502. So the exception ends here. Only an
+    exception after the response started (a broken stream) still closes the connection: nothing else can
+    tell the client its response is incomplete.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            if database_unavailable(exc):
+                # PostgreSQL restarting or out of reach: the request was fine and may be sent again shortly.
+                log.warning("database_unavailable", path=scope["path"], error=f"{type(exc).__name__}: {exc}")
+                response = problem_response(
+                    503, "The database is out of reach for a moment; try again.", code="database_unavailable",
+                    instance=scope["path"], headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+                )
+            else:
+                log.exception("unhandled_error", path=scope["path"])
+                response = problem_response(
+                    500, "An unexpected error occurred.", code="internal_error", instance=scope["path"]
+                )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Problem answers for every error. Call it after adding the app's other middlewares: the last resort
+    must be the outermost, so that it also answers for an exception raised in one of them."""
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected_error)
+    app.add_middleware(UnexpectedErrorMiddleware)

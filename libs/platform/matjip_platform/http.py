@@ -18,9 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from matjip_contracts.events.common import Role
 from matjip_platform import metrics
 from matjip_platform.auth import Principal, TokenVerifier, revoked_access_key
+from matjip_platform.documented_problems import checks_role, document_problems, needs_token
 from matjip_platform.errors import Forbidden, Unauthorized, install_error_handlers, problem_response
 from matjip_platform.ratelimit import RateLimiter
 from matjip_platform.telemetry import UnsampledRequestsMakeNoSpans, current_trace_headers
+from matjip_platform.text_input import RefuseNulCharacters
 
 UNTRACKED_PATHS = ("/health/", "/metrics")
 
@@ -159,6 +161,7 @@ def _bearer_token(scope: Scope) -> str | None:
 _bearer = HTTPBearer(auto_error=False)
 
 
+@needs_token
 async def authenticated(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
@@ -179,6 +182,7 @@ CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only the given roles through (403 for the others)."""
 
+    @checks_role
     async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"This action needs the role {' or '.join(r.value for r in roles)}.", code="role_required")
@@ -230,11 +234,13 @@ def create_app(*, name: str, title: str, description: str, routers: Sequence[API
         docs_url=f"/api/{name}/docs",
         redoc_url=None,
     )
-    install_error_handlers(app)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
+    app.add_middleware(RefuseNulCharacters)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(UnsampledRequestsMakeNoSpans)
+    install_error_handlers(app)  # last: its last resort must be the outermost middleware
+    document_problems(app)
     return app

@@ -4,6 +4,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Annotated
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
@@ -54,13 +55,22 @@ async def boom() -> None:
     raise RuntimeError("secret internals")
 
 
+@router.get("/database-restarting")
+async def database_restarting() -> None:
+    try:
+        raise asyncpg.exceptions.CannotConnectNowError("the database system is shutting down")
+    except asyncpg.PostgresError as exc:
+        raise RuntimeError("the unit of work could not begin") from exc
+
+
 def client() -> httpx.AsyncClient:
     app = FastAPI()
-    install_error_handlers(app)
     app.include_router(router)
     app.add_middleware(MetricsMiddleware)
+    install_error_handlers(app)
     app.state.runtime = SimpleNamespace(verifier=TokenVerifier(KEYS.key_set(), issuer="matjip-auth", audience="matjip"))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    # The app must not raise even for a crash: an exception reaching the server closes the connection.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
     return httpx.AsyncClient(transport=transport, base_url="http://t")
 
 
@@ -182,3 +192,15 @@ async def test_the_rate_limit_answers_429_with_retry_after_except_on_exempt_path
     assert limited.headers["retry-after"] == "17"
     assert limited.json()["code"] == "rate_limited"
     assert free.status_code == 200
+
+
+async def test_a_database_out_of_reach_is_a_503_to_try_again_not_a_crash() -> None:
+    """PostgreSQL restarting (here, anywhere in the exception's causes) says nothing about the request."""
+    async with client() as c:
+        restarting = await c.get("/database-restarting")
+        crashed = await c.get("/boom")
+    assert restarting.status_code == 503
+    assert restarting.headers["content-type"] == "application/problem+json"
+    assert restarting.json()["code"] == "database_unavailable"
+    assert int(restarting.headers["retry-after"]) > 0
+    assert crashed.status_code == 500  # anything else is still the crash it is

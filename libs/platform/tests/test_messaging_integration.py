@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -394,6 +395,48 @@ async def test_a_transient_failure_is_retried_and_succeeds_once(harness: Harness
 
     await run_consumer(consumer_with(harness, flaky), done)
     assert attempts == 3
+
+
+async def test_a_database_outage_spends_no_attempt_and_dead_letters_nothing(harness: Harness) -> None:
+    attempts = 0
+    outage = harness.settings.consumer_max_attempts * 2  # more failures than a message may have
+
+    async def while_postgres_restarts(ctx: HandlerContext[None], event: PaymentAuthorized) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts <= outage:
+            try:
+                raise asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+            except asyncpg.exceptions.CannotConnectNowError as cause:
+                raise RuntimeError("the statement failed") from cause  # as the database layer wraps it
+        await record_effect(ctx, event)
+
+    envelope = Envelope.wrap(authorized(uuid.uuid4(), 5), source="test")
+    await harness.produce(envelope)
+
+    async def done() -> bool:
+        return await harness.count(effects) == 1
+
+    await run_consumer(consumer_with(harness, while_postgres_restarts), done)
+    assert attempts == outage + 1
+    assert await harness.count(processed_events) == 1
+    from matjip_platform.topic_reader import read_topic_to_end
+
+    dead = await read_topic_to_end(harness.settings.kafka_bootstrap, harness.payment_events + ".dlq")
+    assert all(Envelope.from_kafka(r.key, r.value, r.headers).event_id != envelope.event_id for r in dead)
+
+
+def test_what_counts_as_the_database_being_unavailable() -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from matjip_platform.unavailable import database_unavailable
+
+    shutdown = asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command")
+    assert database_unavailable(shutdown)
+    assert database_unavailable(DBAPIError("SELECT 1", None, shutdown, connection_invalidated=True))
+    assert database_unavailable(ConnectionRefusedError(111, "Connect call failed"))
+    assert not database_unavailable(RuntimeError("downstream is broken"))
+    assert not database_unavailable(asyncpg.exceptions.UniqueViolationError("duplicate key"))
 
 
 async def test_a_handler_emits_events_in_its_own_transaction(harness: Harness) -> None:

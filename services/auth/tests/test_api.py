@@ -80,6 +80,10 @@ async def test_a_taken_email_is_refused_in_any_case_and_publishes_nothing(
         ({"role": "ADMIN"}, "role"),
         ({"email": "not-an-email"}, "email"),
         ({"display_name": "   "}, "display_name"),
+        ({"display_name": "Kim \u202enimda"}, "display_name"),  # a right-to-left override: reads as another name
+        ({"display_name": "Ki\u200bm"}, "display_name"),  # a zero-width space
+        ({"display_name": "Kim\x00"}, "display_name"),  # a NUL, which PostgreSQL cannot store: 422, not 500
+        ({"email": "kim\x00@matjip.dev"}, "email"),
         ({"user_id": "00000000-0000-0000-0000-000000000001"}, "user_id"),
     ],
 )

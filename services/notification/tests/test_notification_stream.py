@@ -176,6 +176,22 @@ async def test_a_malformed_last_event_id_is_refused(notification: NotificationUn
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "Last-Event-ID"
 
 
+async def test_a_cursor_beyond_a_bigint_is_refused_not_a_500(notification: NotificationUnderTest) -> None:
+    customer = notification.user()
+    beyond = str(2**63)  # one past the largest notification id PostgreSQL can hold
+    streamed = await notification.client.get(
+        "/api/notification/stream", headers={**customer.headers, "Last-Event-ID": beyond}
+    )
+    assert streamed.status_code == 422 and streamed.json()["errors"][0]["field"] == "Last-Event-ID"
+    for path in ("/api/notification/stream", "/api/notification/notifications"):
+        response = await notification.client.get(path, params={"after": beyond}, headers=customer.headers)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "after", path
+    largest = await notification.client.get(
+        "/api/notification/notifications", params={"after": str(2**63 - 1)}, headers=customer.headers
+    )
+    assert largest.status_code == 200 and largest.json()["items"] == []
+
+
 async def test_an_idle_stream_sends_heartbeats(notification: NotificationUnderTest) -> None:
     async with notification.stream(notification.user()) as stream:
         first = await stream.next_frame()

@@ -73,6 +73,13 @@ async def test_items_are_validated(store: StoreUnderTest, owner: Caller) -> None
 
     assert await fields({"name": "Kimbap", "price": -100}) == ["price"]
     assert await fields({"name": "Kimbap", "price": 3500.5}) == ["price"]
+    # Money and counts are whole numbers, never coerced: `true` is not a 1-won dish, "3500" is not a price.
+    assert await fields({"name": "Kimbap", "price": True}) == ["price"]
+    assert await fields({"name": "Kimbap", "price": "3500"}) == ["price"]
+    assert await fields({"name": "Kimbap", "price": 3500, "stock_quantity": "7"}) == ["stock_quantity"]
+    assert await fields({"name": "Kimbap", "price": 3500, "options": [{"name": "Tuna", "extra_price": False}]}) == [
+        "options[0].extra_price"
+    ]
     assert await fields({"name": "Kimbap", "price": 3500, "stock_quantity": -1}) == ["stock_quantity"]
     assert await fields({"name": "Kimbap", "price": 3500, "options": [{"name": "Tuna", "extra_price": -1}]}) == [
         "options[0].extra_price"

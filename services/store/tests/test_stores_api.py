@@ -1,5 +1,6 @@
 """Browsing and changing stores: open-now and delivery filters, pagination, hours, validation."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 from matjip_store.domain.store import Store
 from matjip_store.repository import stores as repo
 
-from .harness import ALWAYS_OPEN, Caller, StoreUnderTest, problem
+from .harness import ALWAYS_OPEN, SEOUL_CITY_HALL, Caller, StoreUnderTest, problem
 
 NAMSAN = (37.5512, 126.9882)  # ~1.9 km from City Hall
 GANGNAM = (37.4979, 127.0276)  # ~8.8 km from City Hall
@@ -161,7 +162,14 @@ async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(store: Sto
         {"weekday": 1, "opens": "09:00", "closes": "11:00"},
     ]
     assert await refused({"name": "x", "delivery_area": area, "opening_hours": duplicate}) == ["opening_hours"]
+    # A name reading differently from what it holds (a right-to-left override, a zero-width space) is refused,
+    # and so is a NUL, which PostgreSQL cannot store.
+    assert await refused({"name": "Kimbap \u202eyrots", "delivery_area": area}) == ["name"]
+    assert await refused({"name": "Kim\u200bbap", "delivery_area": area}) == ["name"]
+    assert await refused({"name": "Kim\x00bap", "delivery_area": area}) == ["name"]
     assert (await listed(store, f"owner_id={owner.user_id}"))["total"] == 0
+    chef = "Chef \U0001f469\u200d\U0001f373"  # a joiner between two emoji is how 👩‍🍳 is written: no trick
+    assert (await store.create_store(owner, name=chef))["name"] == chef
 
     shop = await store.create_store(owner)
     path = f"/api/store/stores/{shop['id']}"
@@ -193,3 +201,27 @@ async def test_switching_orders_off_and_on(store: StoreUnderTest, owner: Caller)
         (2, False),
         (3, True),
     ]
+
+
+async def test_opening_hours_are_documented_as_the_local_times_they_are_answered_as(
+    store: StoreUnderTest, owner: Caller
+) -> None:
+    """Hours are wall-clock times of the store's timezone, answered without an offset ("11:00:00"): the
+    document says so with a pattern, not with the `time` format (RFC 3339's full-time needs an offset)."""
+    created = await store.create_store(owner, opening_hours=[{"weekday": 0, "opens": "11:00", "closes": "22:30:15"}])
+    answered = (await store.client.get(f"/api/store/stores/{created['id']}")).json()["opening_hours"][0]
+    assert (answered["opens"], answered["closes"]) == ("11:00:00", "22:30:15")
+
+    document = (await store.client.get("/api/store/openapi.json")).json()
+    window = document["components"]["schemas"]["OpeningWindowBody"]["properties"]
+    for field in ("opens", "closes"):
+        assert "format" not in window[field], window[field]
+        assert re.fullmatch(window[field]["pattern"], answered[field])
+        assert re.fullmatch(window[field]["pattern"], "11:00")  # what a client may send
+        assert not re.fullmatch(window[field]["pattern"], "11:00:00+09:00")  # refused: the store's zone applies
+    offset = await store.client.post("/api/store/stores", headers=owner.headers, json={
+        "name": "Offset", "timezone": "Asia/Seoul", "delivery_area": SEOUL_CITY_HALL,
+        "opening_hours": [{"weekday": 0, "opens": "11:00:00+09:00", "closes": "22:00"}],
+    })
+    assert offset.status_code == 422, offset.text
+    assert [e["field"] for e in offset.json()["errors"]] == ["opening_hours[0].opens"], offset.text

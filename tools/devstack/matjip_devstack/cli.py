@@ -1,5 +1,5 @@
-"""`./matjip`: the local stack's command line (up, down, status, logs, topics, tail, psql, test, bench, demo,
-cluster)."""
+"""`./matjip`: the local stack's command line (up, down, status, restart, logs, topics, tail, psql, test, bench,
+chaos, demo, cluster)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ import httpx
 
 from matjip_devstack import config, web
 from matjip_devstack.cluster import cli as cluster_cli
-from matjip_devstack.edge import default_upstreams, spawn_edge, web_root_default
+from matjip_devstack.edge import parse_upstreams, spawn_edge, web_root_default
+from matjip_devstack.edge_control import ROUTING_FILE, EdgeControl
 from matjip_devstack.infra import ensure_infra, stop_infra
 from matjip_devstack.kafka import Kafka
 from matjip_devstack.paths import ADMIN_ENV, DEMO_ENV, LOGS, ROOT, RUN, ensure_dirs
@@ -32,15 +33,17 @@ from matjip_devstack.processes import (
     StackError,
     log_tail,
     read_pidfile,
+    spawn,
     stop_pidfile,
     wait_until,
 )
 from matjip_devstack.progress import StartupProgress
 from matjip_devstack.prometheus import Prometheus
 from matjip_devstack.redis_server import Redis
+from matjip_devstack.replicas import Replicas, load_counts, save_counts
 from matjip_devstack.secrets import admin_env, auth_env, sandbox_pg_key
-from matjip_devstack.services import PROCESSES
-from matjip_devstack.stack import ServiceStack
+from matjip_devstack.services import PROCESSES, SERVICES
+from matjip_devstack.stack import ServiceStack, parse_replicas
 from matjip_devstack.topics import end_offsets, run_sync
 from matjip_devstack.zipkin import Zipkin
 
@@ -48,6 +51,8 @@ if TYPE_CHECKING:
     from matjip_demo.commands import Target
 
 EDGE_PIDFILE = RUN / "edge.pid"
+EDGE_STATE = RUN / "edge"
+SUPERVISOR_PIDFILE = RUN / "supervisor.pid"
 
 
 class _Component(Protocol):
@@ -70,15 +75,26 @@ def _edge_healthy() -> bool:
         return False
 
 
-def start_edge() -> bool:
-    """Start the edge (nginx) in its own process; True if this call started it."""
+def edge_control() -> EdgeControl | None:
+    """The running edge's control, None when no edge runs."""
+    return EdgeControl(EDGE_STATE) if read_pidfile(EDGE_PIDFILE) is not None else None
+
+
+def start_edge(upstreams: dict[str, list[str]]) -> bool:
+    """Start the edge (nginx) in its own process, or point the running one at `upstreams`; True if this
+    call started it. MATJIP_EDGE_UPSTREAMS, when set, replaces `upstreams`."""
+    raw = os.environ.get("MATJIP_EDGE_UPSTREAMS")
+    if raw:
+        upstreams = parse_upstreams(raw)
     if read_pidfile(EDGE_PIDFILE) is not None:
         wait_until(_edge_healthy, 30, "the edge")
+        EdgeControl(EDGE_STATE).set_upstreams(upstreams)
         return False
     if _edge_healthy():
         return False
     log = LOGS / "edge.log"
-    handle = spawn_edge(port=config.EDGE_PORT, upstreams=default_upstreams(), state_dir=RUN / "edge",
+    (EDGE_STATE / ROUTING_FILE).unlink(missing_ok=True)  # nothing is draining in a new edge
+    handle = spawn_edge(port=config.EDGE_PORT, upstreams=upstreams, state_dir=EDGE_STATE,
                         log_path=log, web_root=web_root_default(), pid_dir=RUN)
 
     def ready() -> bool:
@@ -90,14 +106,35 @@ def start_edge() -> bool:
     return True
 
 
-def service_stack(*, starting: bool = False, observability: bool = False) -> ServiceStack:
-    """The dev stack's services: conventions' ports, logs in .data/logs, pid files in .data/run."""
+def start_supervisor() -> bool:
+    """The edge's active health checks (matjip_devstack.supervisor); True if this call started it."""
+    if read_pidfile(SUPERVISOR_PIDFILE) is not None:
+        return False
+    spawn("supervisor", [sys.executable, "-m", "matjip_devstack.supervisor", "--state-dir", str(EDGE_STATE)],
+          log_path=LOGS / "supervisor.log", pid_dir=RUN)
+    return True
+
+
+def stop_supervisor() -> bool:
+    stopped = stop_pidfile(SUPERVISOR_PIDFILE, 10)
+    control = edge_control()
+    if stopped and control is not None:
+        control.set_unhealthy(())  # nobody checks any more: route to every replica
+    return stopped
+
+
+def service_stack(*, starting: bool = False, observability: bool = False,
+                  replicas: dict[str, int] | None = None) -> ServiceStack:
+    """The dev stack's services: conventions' ports, logs in .data/logs, pid files in .data/run, the replica
+    counts of the last `up` unless given."""
     # The platform exports traces to Zipkin when MATJIP_ZIPKIN_ENDPOINT is set (OTLP needs a collector).
     env = {"MATJIP_ZIPKIN_ENDPOINT": f"{Zipkin().url()}/api/v2/spans"} if observability else {}
     # Only a start needs (and so creates) the dev secrets.
+    counts = replicas if replicas is not None else load_counts(RUN)
     if not starting:
-        return ServiceStack(env, LOGS, pid_dir=RUN)
-    return ServiceStack(env, LOGS, pid_dir=RUN, service_env={"auth": auth_env()}, sandbox_pg_key=sandbox_pg_key())
+        return ServiceStack(env, LOGS, pid_dir=RUN, replicas=counts)
+    return ServiceStack(env, LOGS, pid_dir=RUN, service_env={"auth": auth_env()}, replicas=counts,
+                        sandbox_pg_key=sandbox_pg_key())
 
 
 # --- up / down --------------------------------------------------------------------------------------
@@ -110,8 +147,8 @@ def _print_table(stack: ServiceStack | None, services: Sequence[str], observabil
         rows.append(("edge", f"{edge}/api/<service>/..."))
         for svc in PROCESSES:
             if svc.name in services:
-                url = stack.url(svc.name)
-                rows.append((svc.name, f"{edge}/api/{svc.name}/  (direct {url}, docs {edge}/api/{svc.name}/docs)"))
+                direct = ", ".join(stack.url(n) for n in stack.instances(svc.name))
+                rows.append((svc.name, f"{edge}/api/{svc.name}/  (direct {direct}, docs {edge}/api/{svc.name}/docs)"))
             else:
                 rows.append((svc.name, f"not started (module {svc.module} is not installed)"))
     if observability:
@@ -168,12 +205,13 @@ def cmd_up(args: argparse.Namespace) -> int:
         stack: ServiceStack | None = None
         services: list[str] = []
         if not args.infra_only:
-            stack = service_stack(starting=True, observability=observability)
+            counts = _wanted_replicas(args.replicas)
+            stack = service_stack(starting=True, observability=observability, replicas=counts)
             services = [s.name for s in PROCESSES if s.installed()]
             missing = [s.name for s in PROCESSES if not s.installed()]
             if missing:
                 print(f"warning: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
-            new = [n for n in services if not stack.running(n)]
+            new = [n for n in services if not stack.running_instances(n)]
             if new:
                 started.append(("services", partial(_stop_services, stack, new)))
             not_ready = set(services)
@@ -189,14 +227,26 @@ def cmd_up(args: argparse.Namespace) -> int:
                 web_build = builder.submit(web.ensure_built, progress)
                 with progress.waiting_for(lambda: f"services to be ready: {', '.join(sorted(not_ready))}"):
                     stack.migrate_and_start(services, progress=track)
+                save_counts(RUN, stack.replicas)
                 with progress.waiting_for("the web app's build (npm ci, vite build)"):
                     if web_build.result():
                         progress("web app built (web/dist)")
             finally:
                 builder.shutdown(wait=False, cancel_futures=True)
-            if start_edge():
+            if start_edge(stack.upstreams(services)):
                 started.append(("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)))
             progress("edge (nginx) ready")
+            # Replicas an earlier `up` ran beyond the counts asked now: out of the edge (done above), stopped.
+            for name in services:
+                for extra in stack.running_instances(name)[stack.replicas[name]:]:
+                    stack.stop(extra)
+                    progress(f"{extra} stopped (beyond --replicas)")
+            if max(stack.replicas.values()) > 1:
+                if start_supervisor():
+                    started.append(("supervisor", stop_supervisor))
+                progress("edge health checks (supervisor) running")
+            else:
+                stop_supervisor()
         if observability:
             with progress.waiting_for("Prometheus and Zipkin"):
                 prometheus.wait_healthy()
@@ -228,6 +278,17 @@ def cmd_up(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, prev_term)
 
 
+def _wanted_replicas(values: list[str] | None) -> dict[str, int]:
+    """--replicas as given, else what the running stack was started with."""
+    names = [s.name for s in SERVICES]
+    if values:
+        return parse_replicas(values, names)
+    running = ServiceStack(pid_dir=RUN)
+    if any(running.running(n) for n in names):
+        return {n: 1 for n in names} | load_counts(RUN)
+    return dict.fromkeys(names, 1)
+
+
 def _stop_services(stack: ServiceStack, names: list[str]) -> None:
     stack.stop_all(names)
 
@@ -239,7 +300,7 @@ def _watch(stack: ServiceStack | None, services: Sequence[str]) -> None:
         time.sleep(1.0)
         if stack is None:
             continue
-        for name in services:
+        for name in (n for service in services for n in stack.instances(service)):
             if name not in reported and not stack.running(name):
                 reported.add(name)
                 print(f"!! {name} exited; last lines of {_rel(stack.log_path(name))}:\n"
@@ -250,8 +311,9 @@ def _stop_started(started: list[tuple[str, Callable[[], object]]]) -> None:
     # A second Ctrl-C must not abort the clean shutdown halfway.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # Services first (they drain requests still arriving through the edge), then the rest in reverse.
-    ordered = sorted(reversed(started), key=lambda item: item[0] != "services")
+    # The supervisor, then services (they drain requests still arriving through the edge), then the rest in
+    # reverse.
+    ordered = sorted(reversed(started), key=lambda item: {"supervisor": 0, "services": 1}.get(item[0], 2))
     for name, stop in ordered:
         print(f"stopping {name} ...", flush=True)
         try:
@@ -264,11 +326,12 @@ def _stop_started(started: list[tuple[str, Callable[[], object]]]) -> None:
 def stop_everything(verbose: bool = True) -> list[str]:
     """Stop every process of the local stack found through pid files (and our PostgreSQL cluster)."""
     stopped: list[str] = []
+    if stop_pidfile(SUPERVISOR_PIDFILE, 10):
+        stopped.append("supervisor")
     stack = service_stack() if RUN.exists() else None
     if stack is not None:
         for svc in PROCESSES:
-            if stack.running(svc.name):
-                stopped.append(svc.name)
+            stopped += stack.running_instances(svc.name)
         stack.stop_all()
     components: list[tuple[str, Callable[[], bool]]] = [
         ("edge", lambda: stop_pidfile(EDGE_PIDFILE, 10)),
@@ -309,13 +372,47 @@ def cmd_status(_: argparse.Namespace) -> int:
     prom, zipkin = Prometheus(), Zipkin()
     rows.append(("prometheus", _state(prom.running(), prom.healthy()), prom.url()))
     rows.append(("zipkin", _state(zipkin.running(), zipkin.healthy()), zipkin.url()))
+    control = edge_control()
+    routing = control.routing() if control is not None else None
+    routed = control.settings() if control is not None else None
     for svc in PROCESSES:
-        state = _state(stack.running(svc.name), stack.ready(svc.name)) if svc.installed() else "not installed"
-        rows.append((svc.name, state, stack.url(svc.name)))
+        if not svc.installed():
+            rows.append((svc.name, "not installed", ""))
+            continue
+        names = sorted(set(stack.instances(svc.name)) | set(stack.running_instances(svc.name)),
+                       key=lambda n: stack.port(n))
+        for name in names:
+            url = stack.url(name)
+            state = _state(stack.running(name), stack.ready(name))
+            pid = handle.pid if (handle := stack.handle(name)) is not None else None
+            note = f"pid {pid}" if pid else ""
+            if routed is not None and routing is not None:
+                if url not in routed.upstreams.get(svc.name, []):
+                    note += ", not behind the edge"
+                elif url in routing.draining:
+                    note += ", draining (out of the edge)"
+                elif url in routed.down:
+                    note += ", out of the edge (failing readiness)"
+            rows.append((name, state, f"{url}  {note.strip(', ')}".rstrip()))
     edge_running = read_pidfile(EDGE_PIDFILE) is not None
     rows.append(("edge", _state(edge_running, _edge_healthy()), f"http://{config.HOST}:{config.EDGE_PORT}"))
+    supervisor = read_pidfile(SUPERVISOR_PIDFILE)
+    rows.append(("supervisor", "up" if supervisor else "down",
+                 f"pid {supervisor.pid}: edge health checks" if supervisor else "(runs with more than one replica)"))
+    width = max(len(name) for name, _, _ in rows) + 1
     for name, state, url in rows:
-        print(f"{name:<13} {state:<10} {url}")
+        print(f"{name:<{width}} {state:<10} {url}")
+    return 0
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    """A rolling restart: each replica in turn drained, stopped gracefully, started, back in rotation."""
+    stack = service_stack(starting=True, observability=Zipkin().running())
+    names = args.services or [s.name for s in SERVICES if stack.running_instances(s.name)]
+    replicas = Replicas(stack, edge_control(), progress=lambda step: print(step, flush=True))
+    started = time.monotonic()
+    replicas.rolling_restart(names)
+    print(f"restarted {', '.join(names)} one replica at a time in {time.monotonic() - started:.1f}s")
     return 0
 
 
@@ -540,6 +637,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     os.execv(argv[0], argv)
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    # Faults under load and docs/resilience.md: the benchmark's package (bench/) holds the harness.
+    argv = [sys.executable, "-m", "matjip_bench.chaos_cli", *args.chaos_args]
+    os.execv(argv[0], argv)
+
+
 # --- entry point ------------------------------------------------------------------------------------
 
 
@@ -551,8 +654,15 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--detach", "-d", action="store_true", help="return once ready, leave it running")
     up.add_argument("--no-observability", action="store_true", help="skip Prometheus and Zipkin")
     up.add_argument("--infra-only", action="store_true", help="only PostgreSQL, Redis, Kafka (+ observability)")
+    up.add_argument("--replicas", nargs="+", metavar="N|SERVICE=N",
+                    help="processes per service behind the edge, e.g. `--replicas 2 order=3` (default 1; "
+                    "a running stack keeps its counts)")
     up.add_argument("--seed", action="store_true", help="load the demo city if the platform is empty (no prompt)")
     up.set_defaults(func=cmd_up)
+
+    restart = sub.add_parser("restart", help="rolling restart: one replica at a time, drained before it stops")
+    restart.add_argument("services", nargs="*", metavar="SERVICE", help="default: every running service")
+    restart.set_defaults(func=cmd_restart)
 
     sub.add_parser("down", help="stop a detached, crashed or half-started stack").set_defaults(func=cmd_down)
     sub.add_parser("status", help="what runs and whether it is healthy").set_defaults(func=cmd_status)
@@ -601,11 +711,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("bench_args", nargs="*", metavar="BENCH_ARG", help="see ./matjip bench --help")
     bench.set_defaults(func=cmd_bench)
 
+    chaos = sub.add_parser("chaos", help="faults under load with nothing lost; writes docs/resilience.md (see --help)")
+    chaos.add_argument("chaos_args", nargs="*", metavar="CHAOS_ARG", help="see ./matjip chaos --help")
+    chaos.set_defaults(func=cmd_chaos)
+
     cluster_cli.add_parser(sub)
     return parser
 
 
-_PASS_THROUGH = ("psql", "test", "bench")  # everything after these goes to psql / pytest / the harness
+_PASS_THROUGH = ("psql", "test", "bench", "chaos")  # everything after these goes to psql / pytest / the harness
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -625,6 +739,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pytest_args = rest
     elif args.command == "bench":
         args.bench_args = rest
+    elif args.command == "chaos":
+        args.chaos_args = rest
     try:
         code: int = args.func(args)
     except StackError as exc:

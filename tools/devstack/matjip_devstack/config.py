@@ -7,14 +7,22 @@ import os
 # Only for the devstack's own tests, which run a second, isolated stack beside the real one.
 PORT_OFFSET = int(os.environ.get("MATJIP_DEVSTACK_PORT_OFFSET", "0"))
 
+
+def offset_port(base: int) -> int:
+    """`base` moved by the port offset; past 65535 it wraps down by 40,000 (below the kernel's ephemeral
+    range), so an offset of 7000 still gives Kafka (59092) a port."""
+    port = base + PORT_OFFSET
+    return port if port <= 65535 else port - 40000
+
+
 HOST = "127.0.0.1"
-POSTGRES_PORT = 55432 + PORT_OFFSET
-REDIS_PORT = 56379 + PORT_OFFSET
-KAFKA_PORT = 59092 + PORT_OFFSET
-KAFKA_CONTROLLER_PORT = 59093 + PORT_OFFSET
-PROMETHEUS_PORT = 59090 + PORT_OFFSET
-ZIPKIN_PORT = 59411 + PORT_OFFSET
-EDGE_PORT = 8080 + PORT_OFFSET
+POSTGRES_PORT = offset_port(55432)
+REDIS_PORT = offset_port(56379)
+KAFKA_PORT = offset_port(59092)
+KAFKA_CONTROLLER_PORT = offset_port(59093)
+PROMETHEUS_PORT = offset_port(59090)
+ZIPKIN_PORT = offset_port(59411)
+EDGE_PORT = offset_port(8080)
 
 # Said here, not as a Java stack trace from Kafka's storage tool halfway through `./matjip up`.
 _HIGHEST = max(POSTGRES_PORT, REDIS_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, PROMETHEUS_PORT, ZIPKIN_PORT)
@@ -43,4 +51,7 @@ CONVENTION_TOPICS: tuple[str, ...] = (
     "payment.events",
     "user.events",
 )
-TOPIC_PARTITIONS = 3
+# Partitions of every topic: the most consumers one service's group can keep busy, so the most replicas
+# `./matjip up --replicas` allows. 6 spreads evenly over 1, 2, 3 and 6 replicas; each partition costs
+# the single broker a little memory and fetch work, so not more.
+TOPIC_PARTITIONS = 6

@@ -11,6 +11,17 @@ Run with `python -m matjip_devstack.edge [--host H] [--port P] [--state-dir D] [
 the nginx configuration into the state directory and becomes nginx (same pid, so the pid file and
 SIGTERM work as for any process of the stack). Upstreams default to the conventions' ports and can be
 replaced with MATJIP_EDGE_UPSTREAMS='{"auth": "http://127.0.0.1:9001", "order": ["http://...", ...]}'.
+
+Replicas: a service may have several upstream URLs; nginx balances across them (least connections), and
+`matjip_devstack.edge_control` rewrites the list (a replica marked down or draining) and reloads nginx
+gracefully. Which requests the edge sends again to another replica when one fails before answering:
+- GET, HEAD, PUT, DELETE, OPTIONS (idempotent by HTTP's definition, and ours): on a connection error or
+  timeout, whether or not the request had reached the failed replica;
+- POST and PATCH only when they never reached it (the connection was refused or could not be made) -
+  except checkout (`POST /api/order/orders` with an `Idempotency-Key`), which is sent again even if the
+  failed replica may have received it: order answers a repeated key with the order the first one made,
+  so a retry can never place a second order. A login, a token refresh (a replayed refresh token revokes
+  the session), an owner's decision or a review are never repeated by the edge.
 """
 
 from __future__ import annotations
@@ -20,7 +31,8 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from matjip_devstack import config
@@ -34,6 +46,13 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _UPSTREAM = re.compile(r"^http://([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):[0-9]{1,5}$")
 
 Upstreams = Mapping[str, Sequence[str]]
+
+# POST routes whose service answers a repeated Idempotency-Key with its first result: safe to send again.
+KEYED_POST_ROUTES: Mapping[str, tuple[str, ...]] = {"order": ("/api/order/orders",)}
+# Old workers keep serving what they hold after a reload (a Server-Sent Events stream may last hours);
+# past this they close it and the client reconnects (EventSource resumes with Last-Event-ID).
+WORKER_SHUTDOWN_TIMEOUT = "60s"
+STATE_FILE = "edge.json"
 
 
 def nginx_binary() -> str:
@@ -88,8 +107,9 @@ def render_config(
     log_path: Path,
     web_root: Path | None,
     run_as_root: bool,
+    down: Collection[str] = (),
 ) -> str:
-    """The whole nginx.conf of the edge."""
+    """The whole nginx.conf of the edge; upstream URLs in `down` are listed but get no requests."""
     for name, urls in upstreams.items():
         if not _NAME.match(name):
             raise StackError(f"invalid service name for the edge: {name!r}")
@@ -108,6 +128,7 @@ def render_config(
         "worker_processes 1;",
         f"pid {state_dir / 'nginx.pid'};",
         f"error_log {log_path} warn;",
+        f"worker_shutdown_timeout {WORKER_SHUTDOWN_TIMEOUT};",
         "events { worker_connections 8192; multi_accept on; }",
         "http {",
         "  access_log off;",  # RED metrics live in the services; an access line per request costs CPU
@@ -133,11 +154,16 @@ def render_config(
         "  gzip_types application/json application/problem+json application/javascript text/css image/svg+xml;",
         "  gzip_min_length 1024;",
         '  map $request_uri $edge_instance { "~^(?<path>/[A-Za-z0-9._~/%:@!()*+,=-]*)" $path; default ""; }',
+        *_keyed_post_map(),
     ]
     for name, urls in sorted(upstreams.items()):
-        lines.append(f"  upstream svc_{name.replace('-', '_')} {{")
+        # Least connections: a replica that is slow (or stopped) collects no queue of new requests.
+        lines += [f"  upstream {_upstream(name)} {{", "    least_conn;"]
         for url in urls:
-            lines.append(f"    server {url.removeprefix('http://')} max_fails=1 fail_timeout=2s;")
+            # Passive health: a replica that refuses a connection is skipped for 2 s; the devstack's
+            # supervisor marks a replica `down` when its readiness fails and while it drains.
+            flag = " down" if url in down else ""
+            lines.append(f"    server {url.removeprefix('http://')} max_fails=1 fail_timeout=2s{flag};")
         # Pooled keep-alive connections: closed here before the service's own 75 s idle timeout.
         lines += ["    keepalive 128;", "    keepalive_timeout 60s;", "    keepalive_requests 100000;", "  }"]
     lines += [
@@ -160,10 +186,11 @@ def render_config(
         "    proxy_connect_timeout 3s;",
         "    proxy_send_timeout 30s;",
         "    proxy_read_timeout 1h;",  # an SSE stream may stay quiet between heartbeats
-        # A stale pooled connection or a replica that refuses is retried on another connection, for
-        # idempotent methods only (nginx never resends a POST that reached a service).
+        # A stale pooled connection or a replica that refuses is retried on another connection or replica:
+        # idempotent methods always, POST only if it never reached the service (see the module's doc).
         "    proxy_next_upstream error timeout;",
         "    proxy_next_upstream_tries 3;",
+        "    proxy_next_upstream_timeout 15s;",
         "    proxy_intercept_errors off;",
         "    error_page 502 503 /.edge/502;",
         "    error_page 504 /.edge/504;",
@@ -175,7 +202,7 @@ def render_config(
         "    location = /health/ready { default_type application/json; return 200 '{\"status\": \"ok\"}'; }",
     ]
     for name in sorted(upstreams):
-        lines.append(f"    location /api/{name}/ {{ proxy_pass http://svc_{name.replace('-', '_')}; }}")
+        lines += _service_locations(name)
     lines += [
         "    location /api/ { default_type application/problem+json; return 404 "
         + _quoted(_problem(404, "Not Found", "unknown_service", f"no such service; known: {known}")) + "; }",
@@ -199,8 +226,88 @@ def render_config(
     return "\n".join(lines)
 
 
+def _upstream(name: str) -> str:
+    return f"svc_{name.replace('-', '_')}"
+
+
+def _keyed_post_map() -> list[str]:
+    """`$edge_keyed_post` is 1 for a POST to a route that honours Idempotency-Key, carrying one."""
+    lines = ['  map "$request_method $uri $http_idempotency_key" $edge_keyed_post {', "    default 0;"]
+    for routes in KEYED_POST_ROUTES.values():
+        for route in routes:
+            lines.append(f'    "~^POST {re.escape(route)}/? [^ ]+$" 1;')
+    return [*lines, "  }"]
+
+
+def _service_locations(name: str) -> list[str]:
+    upstream = _upstream(name)
+    if name not in KEYED_POST_ROUTES:
+        return [f"    location /api/{name}/ {{ proxy_pass http://{upstream}; }}"]
+    # nginx cannot vary proxy_next_upstream by header, so a keyed checkout is handed to a named location
+    # that may resend it (`return 418` inside `if` is one of the two things nginx's `if` does safely). An
+    # error_page in a location replaces the server's, so the edge's own error pages are repeated here.
+    keyed = f"@{upstream}_keyed"
+    return [
+        f"    location /api/{name}/ {{",
+        f"      error_page 418 = {keyed};",
+        "      error_page 502 503 /.edge/502;",
+        "      error_page 504 /.edge/504;",
+        "      if ($edge_keyed_post) { return 418; }",
+        f"      proxy_pass http://{upstream};",
+        "    }",
+        f"    location {keyed} {{",
+        "      proxy_next_upstream error timeout non_idempotent;",
+        f"      proxy_pass http://{upstream};",
+        "    }",
+    ]
+
+
 def web_root_default() -> Path | None:
     return WEB_DIST if (WEB_DIST / "index.html").is_file() else None
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """What the edge's configuration is rendered from, kept beside it (edge.json) so that another process
+    can change the upstreams of a running edge (matjip_devstack.edge_control)."""
+
+    host: str
+    port: int
+    upstreams: dict[str, list[str]]
+    log_path: Path
+    web_root: Path | None
+    down: tuple[str, ...] = ()
+
+    def render(self, state_dir: Path) -> str:
+        return render_config(
+            host=self.host, port=self.port, upstreams=self.upstreams, state_dir=state_dir, log_path=self.log_path,
+            web_root=self.web_root, run_as_root=os.geteuid() == 0, down=self.down,
+        )
+
+    def save(self, state_dir: Path) -> None:
+        data = {"host": self.host, "port": self.port, "upstreams": self.upstreams, "log_path": str(self.log_path),
+                "web_root": str(self.web_root) if self.web_root else None, "down": list(self.down)}
+        tmp = state_dir / f"{STATE_FILE}.tmp"
+        tmp.write_text(json.dumps(data, indent=1))
+        tmp.replace(state_dir / STATE_FILE)
+
+    @classmethod
+    def load(cls, state_dir: Path) -> EdgeSettings:
+        try:
+            data = json.loads((state_dir / STATE_FILE).read_text())
+        except FileNotFoundError:
+            raise StackError(f"no edge was started with state in {state_dir}") from None
+        return cls(
+            host=data["host"], port=int(data["port"]),
+            upstreams={str(k): [str(u) for u in v] for k, v in data["upstreams"].items()},
+            log_path=Path(data["log_path"]), web_root=Path(data["web_root"]) if data["web_root"] else None,
+            down=tuple(data["down"]),
+        )
+
+
+def nginx_argv(state_dir: Path, log_path: Path, conf: Path | None = None) -> list[str]:
+    # -e: nginx opens its compiled-in error log before reading ours; point it somewhere writable.
+    return [nginx_binary(), "-e", str(log_path), "-p", str(state_dir), "-c", str(conf or state_dir / "nginx.conf")]
 
 
 def prepare(
@@ -212,16 +319,14 @@ def prepare(
     log_path: Path,
     web_root: Path | None,
 ) -> list[str]:
-    """Write the configuration and check it; returns the argv that runs nginx in the foreground."""
+    """Write the configuration (and what it was made from); returns the argv that runs nginx in the
+    foreground."""
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    conf = state_dir / "nginx.conf"
-    conf.write_text(render_config(
-        host=host, port=port, upstreams=upstreams, state_dir=state_dir, log_path=log_path,
-        web_root=web_root, run_as_root=os.geteuid() == 0,
-    ))
-    # -e: nginx opens its compiled-in error log before reading ours; point it somewhere writable.
-    return [nginx_binary(), "-e", str(log_path), "-p", str(state_dir), "-c", str(conf)]
+    settings = EdgeSettings(host, port, {k: list(v) for k, v in upstreams.items()}, log_path, web_root)
+    (state_dir / "nginx.conf").write_text(settings.render(state_dir))
+    settings.save(state_dir)
+    return nginx_argv(state_dir, log_path)
 
 
 def spawn_edge(

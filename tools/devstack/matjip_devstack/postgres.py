@@ -163,8 +163,9 @@ class Postgres:
         last = ""
         for _ in range(10):
             result = subprocess.run(
+                # The port on the command line: the cluster may have been made under another port offset.
                 _as_pg([str(bins / "pg_ctl"), "start", "-D", str(self.data_dir), "-w", "-t", "60",
-                        "-l", str(self.log_path)]),
+                        "-o", f"-p {self.port}", "-l", str(self.log_path)]),
                 capture_output=True, text=True,
             )
             if result.returncode == 0:

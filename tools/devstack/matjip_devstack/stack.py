@@ -9,6 +9,12 @@ Tests isolate themselves from a running dev stack with their own database, topic
     stack.migrate_and_start(["auth", "order"])
     ...
     stack.stop_all()
+
+Replicas: `ServiceStack(..., replicas={"order": 3})` runs three processes of order, named `order`, `order-2`
+and `order-3` (their instance names: pid files, logs, ports). Each listens on its own port (the service's
+port plus 10 per replica unless `ports` names the instance) and they share the service's schema and
+Kafka consumer group, so they split its partitions. Methods that take a `name` take an instance name;
+a service's name is its first instance.
 """
 
 from __future__ import annotations
@@ -39,6 +45,39 @@ from matjip_devstack.topics import run_sync
 Progress = Callable[[str], None]  # told each step as it completes ("auth migrated", "auth ready")
 
 STOP_TIMEOUT = 25.0  # services promise to drain within 20 s
+REPLICA_PORT_STEP = 10  # replica k of a service listens on its port + 10 * (k - 1)
+MAX_REPLICAS = config.TOPIC_PARTITIONS  # more consumers than partitions would sit idle
+
+
+def instance_name(service: str, replica: int) -> str:
+    """`order` for the first replica, `order-2`, `order-3` ... for the others."""
+    return service if replica == 1 else f"{service}-{replica}"
+
+
+def split_instance(name: str) -> tuple[str, int]:
+    """(service, replica) of an instance name; a plain service name is its first replica."""
+    service, dash, number = name.rpartition("-")
+    if dash and number.isdigit():
+        return service, int(number)
+    return name, 1
+
+
+def parse_replicas(values: Iterable[str], services: Iterable[str]) -> dict[str, int]:
+    """`--replicas 2 order=3` -> every service 2, order 3. Each value is N or SERVICE=N (or a comma list)."""
+    known = list(services)
+    default, named = 1, {}
+    for value in values:
+        for item in value.split(","):
+            name, eq, number = item.strip().rpartition("=")
+            if not number.isdigit() or not 1 <= int(number) <= MAX_REPLICAS:
+                raise StackError(f"replicas must be 1..{MAX_REPLICAS} (the topics' partitions), not {item!r}")
+            if not eq:
+                default = int(number)
+            elif name in known:
+                named[name] = int(number)
+            else:
+                raise StackError(f"unknown service {name!r} in --replicas; known: {', '.join(known)}")
+    return {name: named.get(name, default) for name in known}
 
 
 # Below Linux's ephemeral range (32768-60999), which the kernel hands out as source ports of outgoing
@@ -75,11 +114,11 @@ class ServiceStack:
     """Migrates, starts, health-checks and stops the services and the sandbox PG (`python -m <module> ...`).
 
     `env_overrides` wins over the local-stack defaults for every process; `ports` overrides the
-    conventions' ports (MATJIP_JWKS_URL follows auth's port and payment's gateway URL the sandbox PG's,
-    unless overridden); `service_env` adds variables for one process only (auth's keys and admin
-    account); `sandbox_pg_key` is the merchant key payment and the sandbox PG share (a new one per stack
-    unless given); with `pid_dir`, processes are recorded in pid files so another command
-    (`./matjip down`) can stop them.
+    conventions' ports (by instance name; MATJIP_JWKS_URL follows auth's port and payment's gateway URL
+    the sandbox PG's, unless overridden); `service_env` adds variables for one process only (auth's keys
+    and admin account); `replicas` says how many processes each runs (default 1); `sandbox_pg_key` is the
+    merchant key payment and the sandbox PG share (a new one per stack unless given); with `pid_dir`,
+    processes are recorded in pid files so another command (`./matjip down`) can stop them.
     """
 
     def __init__(
@@ -90,6 +129,7 @@ class ServiceStack:
         ports: Mapping[str, int] | None = None,
         pid_dir: Path | None = None,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
+        replicas: Mapping[str, int] | None = None,
         sandbox_pg_key: str | None = None,
         python: str = sys.executable,
         cwd: Path = ROOT,
@@ -100,24 +140,44 @@ class ServiceStack:
         self.sandbox_pg_key = sandbox_pg_key or new_sandbox_pg_key()
         self.pid_dir = pid_dir
         self.service_env = {k: dict(v) for k, v in (service_env or {}).items()}
+        self.replicas = {s.name: 1 for s in PROCESSES} | dict(replicas or {})
         self.python = python
         self.cwd = cwd
         self._handles: dict[str, Handle] = {}
 
     # --- addresses -----------------------------------------------------------------------------
 
+    def instances(self, service: str) -> list[str]:
+        """The instance names `service` should run (its replicas)."""
+        spec(service)
+        return [instance_name(service, k) for k in range(1, self.replicas.get(service, 1) + 1)]
+
+    def running_instances(self, service: str) -> list[str]:
+        """The instances of `service` that run now, wanted or not (an earlier `up` may have run more)."""
+        spec(service)
+        return [n for k in range(1, MAX_REPLICAS + 1) if self.handle(n := instance_name(service, k)) is not None]
+
     def port(self, name: str) -> int:
-        spec(name)
-        return self.ports[name]
+        service, replica = split_instance(name)
+        spec(service)
+        if name in self.ports:
+            return self.ports[name]
+        return self.ports[service] + REPLICA_PORT_STEP * (replica - 1)
 
     def url(self, name: str) -> str:
         return f"http://{config.HOST}:{self.port(name)}"
+
+    def upstreams(self, services: Iterable[str] | None = None) -> dict[str, list[str]]:
+        """Every wanted instance's base URL, per service: what the edge balances across."""
+        wanted = list(services) if services is not None else [s.name for s in PROCESSES]
+        return {service: [self.url(n) for n in self.instances(service)] for service in wanted}
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
 
     def env_for(self, name: str) -> dict[str, str]:
-        svc = spec(name)
+        service, _ = split_instance(name)
+        svc = spec(service)
         env = dict(os.environ) | base_env()
         env |= {
             "MATJIP_DB_SCHEMA": svc.schema,
@@ -125,8 +185,8 @@ class ServiceStack:
             "MATJIP_JWKS_URL": jwks_url(self.ports["auth"]),
             "PYTHONUNBUFFERED": "1",
         }
-        env |= local_process_env(name, self.ports, self.sandbox_pg_key)
-        return env | self.env_overrides | self.service_env.get(name, {})
+        env |= local_process_env(service, self.ports, self.sandbox_pg_key)
+        return env | self.env_overrides | self.service_env.get(service, {})
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -181,7 +241,7 @@ class ServiceStack:
             raise StackError(f"{name} migrate exited {result.returncode}:\n{log_tail(log)}")
 
     def handle(self, name: str) -> Handle | None:
-        """The live process of `name` (also one started by an earlier `./matjip up`), or None."""
+        """The live process of instance `name` (also one started by an earlier `./matjip up`), or None."""
         handle = self._handles.get(name)
         if handle is not None and handle.alive():
             return handle
@@ -197,13 +257,14 @@ class ServiceStack:
         return self.handle(name) is not None
 
     def start(self, name: str) -> Handle:
-        """Start `serve` unless it already runs; doesn't wait (see :meth:`wait_ready`)."""
+        """Start instance `name` (`serve`) unless it already runs; doesn't wait (see :meth:`wait_ready`)."""
         existing = self.handle(name)
         if existing is not None:
             return existing
+        service, _ = split_instance(name)
         handle = spawn(
             name,
-            [self.python, "-m", spec(name).module, "serve"],
+            [self.python, "-m", spec(service).module, "serve"],
             log_path=self.log_path(name),
             env=self.env_for(name),
             cwd=self.cwd,
@@ -212,9 +273,9 @@ class ServiceStack:
         self._handles[name] = handle
         return handle
 
-    def ready(self, name: str) -> bool:
+    def ready(self, name: str, timeout: float = 2.0) -> bool:
         try:
-            return httpx.get(f"{self.url(name)}/health/ready", timeout=2.0).status_code == 200
+            return httpx.get(f"{self.url(name)}/health/ready", timeout=timeout).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -235,30 +296,34 @@ class ServiceStack:
     def migrate_and_start(
         self, names: Iterable[str] | None = None, timeout: float = 90.0, progress: Progress | None = None
     ) -> None:
-        """Migrate (unless already at head), start and wait for the given processes (default: all)."""
+        """Migrate (unless already at head), start every replica of and wait for the given processes
+        (default: all)."""
         wanted = list(names) if names is not None else [s.name for s in PROCESSES]
         tell = progress or (lambda _: None)
 
-        def bring_up(name: str) -> None:
-            if not self.running(name):
-                if self.migrated(name):
-                    tell(f"{name} schema already current")
+        def bring_up(service: str) -> None:
+            instances = self.instances(service)
+            if not any(self.running(n) for n in instances):
+                if self.migrated(service):
+                    tell(f"{service} schema already current")
                 else:
-                    self.migrate(name)
-                    tell(f"{name} migrated")
-            self.start(name)
+                    self.migrate(service)
+                    tell(f"{service} migrated")
+            for name in instances:
+                self.start(name)
 
         # Each service migrates its own schema, so they can go side by side (two at a time: start-up is
         # CPU-bound imports); each starts serving as soon as its own migration is done.
         with ThreadPoolExecutor(2) as pool:
             for future in [pool.submit(bring_up, n) for n in wanted]:
                 future.result()
-        for name in wanted:
-            self.wait_ready(name, timeout)
-            tell(f"{name} ready")
+        for service in wanted:
+            for name in self.instances(service):
+                self.wait_ready(name, timeout)
+            tell(f"{service} ready")
 
     def stop(self, name: str, timeout: float = STOP_TIMEOUT) -> None:
-        """SIGTERM (graceful drain), SIGKILL after `timeout`."""
+        """SIGTERM instance `name` (graceful drain), SIGKILL after `timeout`."""
         handle = self.handle(name)
         if handle is not None:
             handle.stop(timeout)
@@ -273,9 +338,11 @@ class ServiceStack:
         self._forget(name)
 
     def stop_all(self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT) -> None:
-        """Stop the given running processes (default: all) at once, so they drain in parallel."""
+        """Stop every running instance of the given processes (default: all) at once, so they drain in
+        parallel."""
         wanted = list(names) if names is not None else [s.name for s in PROCESSES]
-        handles = [(n, h) for n in wanted if (h := self.handle(n)) is not None]
+        instances = [n for service in wanted for n in self.running_instances(service)]
+        handles = [(n, h) for n in instances if (h := self.handle(n)) is not None]
         for _, handle in handles:
             handle.send(signal.SIGTERM)
         deadline = time.monotonic() + timeout

@@ -8,7 +8,7 @@ import importlib
 from collections.abc import Coroutine, Iterable
 from typing import Any, TypeVar
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 
 from matjip_devstack import config
 
@@ -54,7 +54,8 @@ async def create_topics(
     partitions: int = config.TOPIC_PARTITIONS,
     timeout: float = 60.0,
 ) -> list[str]:
-    """Create `<prefix><topic>` and `<prefix><topic>.dlq` for each topic; existing ones are kept.
+    """Create `<prefix><topic>` and `<prefix><topic>.dlq` for each topic; existing ones are kept, and grown
+    to `partitions` if they have fewer (a stack made when topics had 3).
 
     Returns the full names. Retries while the broker is still electing its controller.
     """
@@ -81,9 +82,20 @@ async def create_topics(
                 if loop.time() > deadline:
                     raise RuntimeError(f"could not create topics: {last_error}")
                 await asyncio.sleep(0.5)
+        await _grow(admin, names, partitions)
     finally:
         await admin.close()
     return names
+
+
+async def _grow(admin: AIOKafkaAdminClient, names: list[str], partitions: int) -> None:
+    """Add partitions to topics that have fewer than `partitions`. Growing moves some keys to a new partition:
+    done at start, before the services consume, it costs at most the order of messages already in flight."""
+    described = await admin.describe_topics(names)
+    short = {t["topic"]: NewPartitions(partitions) for t in described
+             if t.get("error_code", 0) == 0 and len(t["partitions"]) < partitions}
+    if short:
+        await admin.create_partitions(short, timeout_ms=15000)
 
 
 async def delete_topics_with_prefix(prefix: str, bootstrap: str = config.KAFKA_BOOTSTRAP) -> list[str]:

@@ -14,6 +14,7 @@ from matjip_auth.domain.accounts import (
     password_problem,
 )
 from matjip_contracts.events.common import Role
+from matjip_platform.text_input import visible_name
 
 
 def _deliverable_form(value: str) -> str:
@@ -33,7 +34,10 @@ def _acceptable_password(value: str) -> str:
 
 Email = Annotated[str, StringConstraints(max_length=EMAIL_MAX_LENGTH), AfterValidator(_deliverable_form)]
 NewPassword = Annotated[str, AfterValidator(_acceptable_password)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX_LENGTH)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX_LENGTH),
+    AfterValidator(visible_name),
+]
 
 
 class _Body(BaseModel):

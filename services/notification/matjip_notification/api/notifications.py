@@ -15,8 +15,9 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from matjip_notification.application import notifications_after
 from matjip_notification.components import NotificationComponents
-from matjip_notification.domain.stream import resume_after
+from matjip_notification.domain.stream import MAX_ID, resume_after
 from matjip_platform.auth import Principal
+from matjip_platform.documented_problems import needs_token
 from matjip_platform.errors import Unauthorized
 from matjip_platform.http import CurrentPrincipal, components_of, runtime_of
 
@@ -28,6 +29,7 @@ Components = Annotated[NotificationComponents, Depends(components_of(Notificatio
 RECONNECT_MILLISECONDS = 2000
 
 
+@needs_token
 async def stream_principal(
     request: Request,
     access_token: Annotated[
@@ -57,7 +59,7 @@ class NotificationPage(BaseModel):
 async def list_notifications(
     components: Components,
     principal: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0, description="the id after which to list")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="the id after which to list")] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationPage:
     found = await notifications_after(components, principal.user_id, after, limit)
@@ -73,7 +75,7 @@ async def stream(
     components: Components,
     principal: Annotated[Principal, Depends(stream_principal)],
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, description="start after this id (Last-Event-ID wins)")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="start after this id (Last-Event-ID wins)")] = None,
 ) -> EventSourceResponse:
     start = resume_after(last_event_id, after)
     shutting_down = anyio.Event()

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import AfterValidator
 
 from matjip_contracts.events import OrderStatus, Role
 from matjip_order.api.schemas import (
@@ -19,6 +20,7 @@ from matjip_order.api.schemas import (
 )
 from matjip_order.application import cart, checkout, orders
 from matjip_order.components import OrderComponents
+from matjip_order.domain import sales
 from matjip_order.domain.idempotency import KEY_PATTERN
 from matjip_order.domain.menu import RequestedLine
 from matjip_platform.auth import Principal
@@ -160,7 +162,11 @@ async def store_day_sales(
     components: Components,
     principal: OwnerOrAdmin,
     store_id: UUID,
-    day: Annotated[date | None, Query(description="the store's calendar day; today when left out")] = None,
+    day: Annotated[
+        date | None,
+        Query(description="the store's calendar day; today when left out"),
+        AfterValidator(sales.askable_day),
+    ] = None,
 ) -> DaySalesOut:
     """How many orders the store took on one of its days and what they sold for (the owner's "today")."""
     found = await orders.store_day_sales(components, principal, store_id, day)

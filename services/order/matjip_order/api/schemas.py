@@ -21,7 +21,7 @@ def _distinct(option_ids: list[UUID]) -> list[UUID]:
 
 
 OptionIds = Annotated[list[UUID], Field(max_length=20), AfterValidator(_distinct)]
-Quantity = Annotated[int, Field(ge=1, le=100)]
+Quantity = Annotated[int, Field(strict=True, ge=1, le=100)]
 
 
 class Request(BaseModel):

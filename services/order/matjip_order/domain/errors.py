@@ -43,6 +43,12 @@ class FreeOrder(Unprocessable):
     code = "order_total_zero"
 
 
+class OrderTooLarge(Unprocessable):
+    """More than one order may cost (every service's columns and the gateway's limits fit it)."""
+
+    code = "order_total_exceeded"
+
+
 class ItemSoldOut(Conflict):
     code = "item_sold_out"
 

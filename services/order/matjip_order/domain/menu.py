@@ -14,6 +14,7 @@ from matjip_order.domain.errors import (
     EmptyOrder,
     FreeOrder,
     ItemSoldOut,
+    OrderTooLarge,
     StoreClosed,
     UnknownMenuItem,
     UnknownOption,
@@ -22,6 +23,9 @@ from matjip_order.domain.errors import (
 )
 
 MAX_UNITS_PER_ITEM = 100  # the contracts' bound on one StockLine
+MAX_ORDER_TOTAL = 10_000_000
+"""KRW. A food order beyond ten million won is a mistake or an attack; the bound keeps every amount within
+what each service stores (store's inbox keeps the total in a 32-bit column) and the gateway authorizes."""
 
 
 def window_contains(window: OpeningHours, weekday: int, at: time) -> bool:
@@ -132,6 +136,10 @@ def price_order(
                 option_ids=wanted.option_ids,
             )
         )
-    if sum(line.unit_price * line.quantity for line in lines) <= 0:
+    total = sum(line.unit_price * line.quantity for line in lines)
+    if total <= 0:
         raise FreeOrder("The order's total is 0 won; payment cannot authorize it.")
+    if total > MAX_ORDER_TOTAL:
+        raise OrderTooLarge(f"An order may cost at most {MAX_ORDER_TOTAL:,} won; this one costs {total:,}.",
+                            total_amount=total, max_total_amount=MAX_ORDER_TOTAL)
     return tuple(lines)

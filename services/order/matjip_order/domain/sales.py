@@ -23,6 +23,19 @@ HANDED_OVER = frozenset({OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStat
 BEFORE_ACCEPTANCE = frozenset({OrderStatus.PLACED, OrderStatus.STOCK_RESERVED, OrderStatus.AWAITING_STORE})
 
 
+# The days whose sales may be asked for. The calendar's last day has no next midnight, and its first has no
+# UTC start east of Greenwich: beyond these bounds a day's bounds do not exist in every timezone.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(9999, 12, 30)
+
+
+def askable_day(day: date | None) -> date | None:
+    """`day` if its sales may be asked for (None: today); a ValueError naming the bounds otherwise."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
+    return day
+
+
 def local_day(moment: datetime, timezone: str) -> date:
     """The store's calendar day at `moment`."""
     return moment.astimezone(ZoneInfo(timezone)).date()

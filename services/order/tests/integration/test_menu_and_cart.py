@@ -158,6 +158,9 @@ async def test_cart_refuses_what_cannot_be_sold(order_service: OrderHarness) -> 
     )
     assert await put(store.item("Tuna gimbap"), {"quantity": 0}) == (422, "validation_failed")
     assert await put(store.item("Tuna gimbap"), {"quantity": 101}) == (422, "validation_failed")
+    # A count is a whole number, never coerced from a boolean or a string.
+    assert await put(store.item("Tuna gimbap"), {"quantity": True}) == (422, "validation_failed")
+    assert await put(store.item("Tuna gimbap"), {"quantity": "2"}) == (422, "validation_failed")
 
 
 async def test_cart_needs_a_customer(order_service: OrderHarness) -> None:

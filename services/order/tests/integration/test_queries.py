@@ -119,4 +119,9 @@ async def test_a_store_owner_reads_the_days_orders_and_sales(order_service: Orde
     assert (await app.client.get(url, headers=stranger)).json()["code"] == "not_store_owner"
     assert (await app.client.get(url, headers=customer.headers)).status_code == 403
     assert (await app.client.get(f"{url}?day=yesterday", headers=store.owner_headers)).status_code == 422
+    # The calendar's last and first days have no bounds in every timezone: refused, not a 500.
+    for day in ("9999-12-31", "0001-01-01"):
+        outside = await app.client.get(f"{url}?day={day}", headers=store.owner_headers)
+        assert outside.status_code == 422 and outside.json()["errors"][0]["field"] == "day", outside.text
+    assert (await app.client.get(f"{url}?day=9999-12-30", headers=store.owner_headers)).json()["orders_placed"] == 0
     assert (await app.client.get(f"/api/order/stores/{uuid.uuid4()}/sales", headers=app.admin())).status_code == 404

@@ -102,6 +102,11 @@ def test_checkout_refusals_name_their_reason() -> None:
     assert code_of(store, items, [RequestedLine(gimbap.menu_item_id, 60)] * 2) == "quantity_exceeded"
     free = an_item(store, price=0)
     assert code_of(store, menu(free), [RequestedLine(free.menu_item_id, 1)]) == "order_total_zero"
+    # Every amount stays within what each service stores: 100 dishes at the highest price is too much.
+    dear = an_item(store, price=10_000_000)
+    assert sum(line.unit_price for line in price_order(store, menu(dear), [RequestedLine(dear.menu_item_id, 1)],
+                                                       NOON_SEOUL)) == 10_000_000
+    assert code_of(store, menu(dear), [RequestedLine(dear.menu_item_id, 2)]) == "order_total_exceeded"
 
 
 def test_sold_out_refusal_names_the_item() -> None:

@@ -1,12 +1,13 @@
 """Request and response bodies. Requests reject unknown fields, so a typo is a 422, not a silent no-op."""
 
 from datetime import datetime, time
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from matjip_contracts.events.common import OrderLine
+from matjip_platform.text_input import VisibleName
 from matjip_store.domain.area import DeliveryArea
 from matjip_store.domain.hours import InvalidTimezone, OpeningWindow, zone
 from matjip_store.domain.inbox import InboxEntry, InboxStatus
@@ -52,10 +53,16 @@ def _check_timezone(value: str) -> str:
 # --- stores -----------------------------------------------------------------------------------------
 
 
+# A local wall-clock time, taken as HH:MM[:SS] and answered as HH:MM:SS, without an offset (the store's
+# timezone applies): not the OpenAPI `time` format, which is RFC 3339's full-time and requires one.
+WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+WallClock = Annotated[time, WithJsonSchema({"type": "string", "pattern": WALL_CLOCK_PATTERN})]
+
+
 class OpeningWindowBody(Request):
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    opens: time = Field(description="local wall-clock time, e.g. 11:00")
-    closes: time = Field(description="local time; at or before `opens` means the window ends after midnight")
+    opens: WallClock = Field(description="local wall-clock time, e.g. 11:00")
+    closes: WallClock = Field(description="local time; at or before `opens` means the window ends after midnight")
 
     @field_validator("opens", "closes")
     @classmethod
@@ -89,7 +96,7 @@ class DeliveryAreaBody(Request):
 
 
 class StoreCreate(Request):
-    name: str = Field(min_length=1, max_length=200)
+    name: VisibleName = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     address: str = Field(default="", max_length=500)
     timezone: str = Field(default="Asia/Seoul", description="IANA timezone of the opening hours")
@@ -97,7 +104,7 @@ class StoreCreate(Request):
     delivery_area: DeliveryAreaBody
     accepting_orders: bool = True
     auto_accept: bool = Field(default=False, description="accept every order at once (local walking skeleton)")
-    auto_accept_prep_minutes: int = Field(default=15, ge=1, le=240)
+    auto_accept_prep_minutes: int = Field(strict=True, default=15, ge=1, le=240)
     owner_id: UUID | None = Field(default=None, description="admins only: who owns the new store")
 
     check_timezone = field_validator("timezone")(_check_timezone)
@@ -105,14 +112,14 @@ class StoreCreate(Request):
 
 
 class StorePatch(Patch):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: VisibleName | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     address: str | None = Field(default=None, max_length=500)
     timezone: str | None = None
     delivery_area: DeliveryAreaBody | None = None
     accepting_orders: bool | None = None
     auto_accept: bool | None = None
-    auto_accept_prep_minutes: int | None = Field(default=None, ge=1, le=240)
+    auto_accept_prep_minutes: int | None = Field(strict=True, default=None, ge=1, le=240)
 
     @field_validator("timezone")
     @classmethod
@@ -185,13 +192,13 @@ class Page(BaseModel, Generic[T]):
 
 
 class CategoryCreate(Request):
-    name: str = Field(min_length=1, max_length=100)
-    position: int = Field(default=0, ge=0, le=10_000)
+    name: VisibleName = Field(min_length=1, max_length=100)
+    position: int = Field(strict=True, default=0, ge=0, le=10_000)
 
 
 class CategoryPatch(Patch):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    name: VisibleName | None = Field(default=None, min_length=1, max_length=100)
+    position: int | None = Field(strict=True, default=None, ge=0, le=10_000)
 
 
 class CategoryOut(BaseModel):
@@ -206,8 +213,8 @@ class CategoryOut(BaseModel):
 
 class OptionBody(Request):
     option_id: UUID | None = Field(default=None, description="keep an existing option's id; omit for a new one")
-    name: str = Field(min_length=1, max_length=100)
-    extra_price: int = Field(default=0, ge=0, le=MAX_PRICE, description="KRW added to the item's price")
+    name: VisibleName = Field(min_length=1, max_length=100)
+    extra_price: int = Field(strict=True, default=0, ge=0, le=MAX_PRICE, description="KRW added to the item's price")
 
     def to_domain(self) -> OptionDraft:
         return OptionDraft(name=self.name, extra_price=self.extra_price, option_id=self.option_id)
@@ -224,13 +231,13 @@ def _options(options: list[OptionBody]) -> list[OptionBody]:
 
 
 class MenuItemCreate(Request):
-    name: str = Field(min_length=1, max_length=200)
+    name: VisibleName = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    price: int = Field(ge=0, le=MAX_PRICE, description="KRW (won), a whole number")
+    price: int = Field(strict=True, ge=0, le=MAX_PRICE, description="KRW (won), a whole number")
     options: list[OptionBody] = Field(default_factory=list, max_length=50)
     category_id: UUID | None = None
-    position: int = Field(default=0, ge=0, le=10_000)
-    stock_quantity: int | None = Field(default=None, ge=0, le=1_000_000, description="null = unlimited")
+    position: int = Field(strict=True, default=0, ge=0, le=10_000)
+    stock_quantity: int | None = Field(strict=True, default=None, ge=0, le=1_000_000, description="null = unlimited")
     sold_out: bool = False
 
     check_options = field_validator("options")(_options)
@@ -239,12 +246,12 @@ class MenuItemCreate(Request):
 class MenuItemPatch(Patch):
     nullable: ClassVar[frozenset[str]] = frozenset({"category_id"})
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: VisibleName | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    price: int | None = Field(default=None, ge=0, le=MAX_PRICE)
+    price: int | None = Field(strict=True, default=None, ge=0, le=MAX_PRICE)
     options: list[OptionBody] | None = Field(default=None, max_length=50)
     category_id: UUID | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    position: int | None = Field(strict=True, default=None, ge=0, le=10_000)
 
     @field_validator("options")
     @classmethod
@@ -259,7 +266,7 @@ class MenuItemPatch(Patch):
 
 
 class StockBody(Request):
-    quantity: int | None = Field(ge=0, le=1_000_000, description="units left; null = unlimited")
+    quantity: int | None = Field(strict=True, ge=0, le=1_000_000, description="units left; null = unlimited")
     sold_out: bool = Field(default=False, description="the owner's switch, whatever the count")
 
     def to_domain(self) -> ItemStock:
@@ -316,7 +323,7 @@ class MenuOut(BaseModel):
 
 
 class AcceptBody(Request):
-    prep_minutes: int = Field(gt=0, le=240, description="estimated preparation time")
+    prep_minutes: int = Field(strict=True, gt=0, le=240, description="estimated preparation time")
 
 
 class RejectBody(Request):
@@ -358,7 +365,7 @@ class InboxEntryOut(BaseModel):
 
 class ReviewCreate(Request):
     order_id: UUID
-    rating: int = Field(ge=1, le=5)
+    rating: int = Field(strict=True, ge=1, le=5)
     text: str = Field(default="", max_length=2000)
     menu_item_ids: list[UUID] = Field(default_factory=list, max_length=20)
 

@@ -11,10 +11,14 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from matjip_contracts.events.common import Role
+from matjip_platform.text_input import visible_name
 from matjip_user.domain.addresses import Address, Location
 from matjip_user.domain.profiles import DISPLAY_NAME_MAX_LENGTH, Profile, normalize_phone
 
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX_LENGTH)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX_LENGTH),
+    AfterValidator(visible_name),
+]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
