@@ -8,7 +8,7 @@ from typing import Any
 
 from canary_stage import Stage
 
-from matjip_devstack.cluster.control_plane import Cluster
+from matjip_devstack.cluster.control_plane import Cluster, node_names
 from matjip_devstack.cluster.kube import Kube, wait_for
 
 Obj = dict[str, Any]
@@ -16,6 +16,12 @@ Obj = dict[str, Any]
 
 def _cordon(kube: Kube, node: str) -> None:
     response = kube.http.patch(f"/api/v1/nodes/{node}", json={"spec": {"unschedulable": True}},
+                               headers={"Content-Type": "application/strategic-merge-patch+json"})
+    Kube.check(response)
+
+
+def _uncordon(kube: Kube, node: str) -> None:
+    response = kube.http.patch(f"/api/v1/nodes/{node}", json={"spec": {"unschedulable": None}},
                                headers={"Content-Type": "application/strategic-merge-patch+json"})
     Kube.check(response)
 
@@ -48,7 +54,9 @@ def test_draining_the_nodes_of_both_pods_evicts_one_at_a_time_as_the_pdb_allows(
     pods = kube.list("v1", "Pod", stage.namespace, labels={"rollouts-pod-template-hash": stable_hash})
     assert len(pods) == 2
     drained = {p["spec"]["nodeName"] for p in pods}
-    for node in drained:
+    # Every node cordoned at first (a drain of the nodes while no capacity is free): the first pod's
+    # replacement stays Pending, so the budget cannot recover between the two evictions below.
+    for node in node_names():
         _cordon(kube, node)
     try:
         first, second = pods
@@ -56,6 +64,9 @@ def test_draining_the_nodes_of_both_pods_evicts_one_at_a_time_as_the_pdb_allows(
         # The first eviction used the budget: the second pod stays until a replacement is Ready.
         assert _evict(kube, second) == 429
         assert kube.get("v1", "Pod", second["metadata"]["name"], stage.namespace) is not None
+        # Capacity back on the nodes not being drained: the replacement is scheduled there.
+        for node in set(node_names()) - drained:
+            _uncordon(kube, node)
 
         def replaced() -> bool:
             live = kube.list("v1", "Pod", stage.namespace, labels={"rollouts-pod-template-hash": stable_hash})
@@ -77,6 +88,5 @@ def test_draining_the_nodes_of_both_pods_evicts_one_at_a_time_as_the_pdb_allows(
         assert not {p["spec"]["nodeName"] for p in survivors} & drained
         assert stage.wait_healthy()["status"]["stableRS"] == stable_hash
     finally:
-        for node in drained:
-            kube.http.patch(f"/api/v1/nodes/{node}", json={"spec": {"unschedulable": None}},
-                            headers={"Content-Type": "application/strategic-merge-patch+json"})
+        for node in node_names():
+            _uncordon(kube, node)
