@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+
 import asyncpg
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from matjip_devstack.infra import Infra, ensure_infra
+from matjip_devstack.kafka import new_cluster_id
 from matjip_devstack.testing import delete_topic_prefix, unique_name
 from matjip_devstack.topics import contract_topics, list_topics
+
+
+def test_a_kafka_cluster_id_is_a_uuid_that_never_looks_like_an_option() -> None:
+    # One id in 64 would start with '-' (URL-safe base64), which the storage tool took for an option.
+    ids = [new_cluster_id() for _ in range(3000)]
+    assert not [i for i in ids if i.startswith("-")]
+    assert all(len(base64.urlsafe_b64decode(i + "==")) == 16 for i in ids)
+    assert len(set(ids)) == len(ids)
 
 
 def test_ensure_infra_is_idempotent(infra: Infra) -> None:

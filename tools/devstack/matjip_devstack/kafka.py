@@ -50,6 +50,16 @@ async def _broker_answers(bootstrap: str) -> bool:
         await admin.close()
 
 
+
+def new_cluster_id() -> str:
+    """A UUID in URL-safe base64 without padding, as `kafka-storage random-uuid` prints it, and like Kafka's
+    own never starting with '-': the storage tool's argument parser would take such an id for an option
+    (one format in 64 failed with "argument --cluster-id/-t: expected one argument")."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
 class Kafka:
     name = "kafka"
     port = config.KAFKA_PORT
@@ -121,8 +131,7 @@ class Kafka:
             return
         import subprocess
 
-        # Kafka's cluster id is a UUID in URL-safe base64 without padding (what `random-uuid` prints).
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         result = subprocess.run(
             self._java("kafka.tools.StorageTool",
                        ["format", "-t", cluster_id, "-c", str(properties), "--ignore-formatted"], "256m"),

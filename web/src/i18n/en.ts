@@ -385,6 +385,8 @@ export const en: Record<MessageKey, string> = {
   "problem.cart_store_mismatch": "A cart holds dishes from one store only.",
   "problem.empty_order": "Your cart is empty.",
   "problem.order_total_zero": "An order must cost more than 0 won.",
+  "problem.order_total_exceeded": "This order is over the most one order may cost. Please remove some items.",
+  "problem.database_unavailable": "The service is briefly unavailable. Please try again in a moment.",
   "problem.idempotency_key_reused": "Your cart changed. Refresh and order again.",
   "problem.order_not_found": "Order not found.",
   "problem.order_not_cancellable": "The store already accepted this order, so it can no longer be cancelled.",

@@ -384,6 +384,8 @@ export const ko = {
   "problem.cart_store_mismatch": "장바구니에는 한 가게의 메뉴만 담을 수 있어요.",
   "problem.empty_order": "장바구니가 비어 있어요.",
   "problem.order_total_zero": "0원짜리 주문은 할 수 없어요.",
+  "problem.order_total_exceeded": "한 번에 주문할 수 있는 금액을 넘었어요. 담은 메뉴를 줄여 주세요.",
+  "problem.database_unavailable": "잠시 서비스에 연결할 수 없어요. 잠시 뒤 다시 시도해 주세요.",
   "problem.idempotency_key_reused": "장바구니가 바뀌었어요. 새로 고친 뒤 다시 주문해 주세요.",
   "problem.order_not_found": "주문을 찾을 수 없어요.",
   "problem.order_not_cancellable": "가게가 이미 주문을 수락해서 취소할 수 없어요.",
